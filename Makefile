@@ -1,0 +1,67 @@
+# Passerelle: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
+export PASSERELLE_HOME ?= $(CURDIR)/var
+
+# The shipped sample: nights of October 2010 (see fixtures/README.md).
+FIXTURE_INBOX := fixtures/echantillon/inbox
+FIXTURE_FROM := 2010-10-04
+FIXTURE_TO := 2010-10-08
+SCALE ?= 0.01
+
+.PHONY: venv run test lint dev bench fixtures contrat system-deps clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the tests start for real: OpenSSH's sshd, PostgreSQL, Chromium.
+system-deps:
+	@missing=""; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root or install:$$missing" >&2; exit 2; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+run: venv
+	@mkdir -p var && chmod 700 var
+	@$(BIN)/passerelle run --from $(FIXTURE_FROM) --to $(FIXTURE_TO) --inbox $(FIXTURE_INBOX); \
+	  code=$$?; \
+	  if [ $$code -eq 3 ]; then echo "(code 3 attendu : l'échantillon contient un fichier rejeté exprès)"; \
+	  elif [ $$code -ne 0 ]; then exit $$code; fi
+	@echo "Résultats : base var/passerelle.db, flux sortants var/outbox/, rapports var/reports/"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: system-deps venv lint
+	$(BIN)/python -m pytest
+
+dev: venv
+	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(BIN)/dagster dev -m pipelines.definitions
+
+contrat: venv
+	$(BIN)/passerelle contrat --datapackage docs/contrat/datapackage.json --readme docs/contrat/README.md
+
+fixtures: venv
+	$(BIN)/python -m fixtures.generate --scale $(SCALE) --out var/fixtures/scale-$(SCALE)
+
+bench: system-deps venv
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Drop zones (local folder, SFTP) and the database."""

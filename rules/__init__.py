@@ -1,0 +1,1 @@
+"""The cotraitance rules of RULES.md as pure polars functions (polars in, polars out)."""
