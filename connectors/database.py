@@ -42,7 +42,14 @@ class Database:
             if self.url.database in (None, "", ":memory:"):
                 raise DatabaseError("SQLite en mémoire non pris en charge : donner un fichier")
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+            # The ADBC driver carries its own copy of SQLite. Two copies of SQLite must never
+            # hold the same file open at once in one process (their POSIX locks and WAL index
+            # do not see each other: a reader of one copy misses the other's commits), so
+            # SQLAlchemy keeps no idle connection: each statement block opens and closes its
+            # own, and the columnar transfers open theirs only in between.
+            self.engine = sa.create_engine(
+                self.url, connect_args={"timeout": 30}, poolclass=sa.pool.NullPool
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         elif self.url.get_backend_name() == "postgresql":
             if self.url.drivername == "postgresql":

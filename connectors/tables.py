@@ -1,5 +1,7 @@
 """The database's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
+Timestamps are naive UTC (`DateTime()` without zone), the same on both databases.
+
 - `fichiers`: the ledger of every file received, keyed by name and content hash, with its
   `.ok`, its fate and its counts. Rows of a file are visible to the rules only once the file
   is APPLIQUE, so a crash half-way through writing them leaves nothing half-applied.
@@ -40,6 +42,7 @@ fichiers = sa.Table(
     sa.Column("flux", sa.String(40), nullable=False),
     sa.Column("date_fichier", sa.Date, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("sha256_ok", sa.String(64), nullable=True),  # as announced by the .ok
     sa.Column("taille", sa.BigInteger, nullable=False),
     sa.Column("lignes_ok", sa.Integer, nullable=True),
     sa.Column("statut", sa.String(12), nullable=False),
@@ -52,10 +55,10 @@ fichiers = sa.Table(
     sa.Column("nuit", sa.Date, nullable=False),  # the night whose run landed it
     sa.Column("chemin_staging", sa.Text, nullable=True),
     sa.Column("chemin_de_cote", sa.Text, nullable=True),
-    sa.Column("recu_le", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("traite_le", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("recu_le", sa.DateTime(), nullable=False),
+    sa.Column("traite_le", sa.DateTime(), nullable=True),
     sa.Column("jeton", sa.String(36), nullable=True),
-    sa.Column("reclame_le", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reclame_le", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("nom", "sha256"),
     sa.Index(None, "flux", "date_fichier"),
     sa.Index(None, "statut"),
@@ -111,6 +114,15 @@ flux_manquants = sa.Table(
     sa.PrimaryKeyConstraint("nuit", "flux"),
 )
 
+fichiers_ignores = sa.Table(
+    "fichiers_ignores",
+    metadata,
+    sa.Column("nuit", sa.Date, nullable=False),
+    sa.Column("nom", sa.String(255), nullable=False),
+    sa.Column("raison", sa.String(20), nullable=False),  # NOM_INCONNU, DATE_FUTURE
+    sa.PrimaryKeyConstraint("nuit", "nom"),
+)
+
 nuits = sa.Table(
     "nuits",
     metadata,
@@ -118,7 +130,7 @@ nuits = sa.Table(
     sa.Column("complete", sa.Boolean, nullable=False),
     sa.Column("emise", sa.Boolean, nullable=False),
     sa.Column("partielle_forcee", sa.Boolean, nullable=False),
-    sa.Column("traitee_le", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("traitee_le", sa.DateTime(), nullable=False),
 )
 
 emissions = sa.Table(
@@ -127,7 +139,7 @@ emissions = sa.Table(
     sa.Column("flux", sa.String(40), nullable=False),
     sa.Column("nuit", sa.Date, nullable=False),
     sa.Column("cle", sa.Text, nullable=False),
-    sa.Column("empreinte", sa.String(32), nullable=False),
+    sa.Column("empreinte", sa.String(40), nullable=False),
     sa.PrimaryKeyConstraint("flux", "nuit", "cle"),
     sa.Index(None, "flux", "cle"),
 )

@@ -52,12 +52,125 @@ def cmd_contrat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _nuits(args: argparse.Namespace) -> list[dt.date]:
+    if args.date is not None and (args.debut is not None or args.fin is not None):
+        raise UsageError("--date ou bien --from/--to, pas les deux")
+    if args.date is not None:
+        return [args.date]
+    if args.debut is None or args.fin is None:
+        raise UsageError("préciser --date AAAA-MM-JJ, ou --from et --to")
+    if args.fin < args.debut:
+        raise UsageError("--to est antérieur à --from")
+    n = (args.fin - args.debut).days + 1
+    return [args.debut + dt.timedelta(days=i) for i in range(n)]
+
+
+def _reglages(args: argparse.Namespace):
+    from pipelines.reglages import ReglageInvalide, Reglages
+
+    try:
+        reglages = Reglages.depuis_env()
+    except ReglageInvalide as exc:
+        raise UsageError(str(exc)) from exc
+    reglages = reglages.avec(
+        inbox=Path(args.inbox) if args.inbox else None,
+        outbox=Path(args.outbox) if args.outbox else None,
+        reports=Path(args.reports) if args.reports else None,
+        db_url=args.db,
+        allow_partial=bool(getattr(args, "allow_partial", False)),
+    )
+    return reglages
+
+
+def _config_ressource(reglages, args: argparse.Namespace) -> dict[str, object]:
+    config: dict[str, object] = {
+        "home": str(reglages.home),
+        "inbox": str(reglages.inbox),
+        "outbox": str(reglages.outbox),
+        "reports": str(reglages.reports),
+        "db_url": reglages.db_url,
+        "seuil_quarantaine": reglages.seuil_quarantaine,
+        "allow_partial": reglages.allow_partial,
+    }
+    if getattr(args, "sftp_config", None):
+        config["sftp_config"] = args.sftp_config
+    return config
+
+
+def _verifier_base(url: str):
+    from connectors.database import Database, DatabaseError
+
+    try:
+        db = Database(url)
+    except (DatabaseError, ValueError) as exc:
+        raise UsageError(f"PASSERELLE_DB_URL / --db invalide : {exc}") from exc
+    db.verifier()
+    return db
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from connectors.database import DatabaseError
+    from pipelines.definitions import build_definitions
+    from pipelines.execution import executer_nuit, instance
+
+    nuits = _nuits(args)
+    reglages = _reglages(args)
+    if not args.sftp_config and not reglages.inbox.is_dir():
+        raise UsageError(f"dossier d'entrée introuvable : {reglages.inbox}")
+    try:
+        db = _verifier_base(reglages.db_url)
+        db.creer_schema()
+    except DatabaseError as exc:
+        print(f"passerelle : {exc} ; rien n'a été traité ni envoyé", file=sys.stderr)
+        return EXIT_ERREUR
+    defs = build_definitions()
+    inst = instance()
+    config = _config_ressource(reglages, args)
+    code = EXIT_OK
+    for nuit in nuits:
+        issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
+        rapport = reglages.reports / nuit.isoformat()
+        if not issue.succes:
+            print(f"{nuit} : ÉCHEC — {issue.erreur}", file=sys.stderr)
+            code = EXIT_ERREUR
+        elif issue.complete:
+            print(f"{nuit} : nuit complète, flux émis dans {reglages.outbox} ; rapport {rapport}")
+        elif issue.emise:
+            print(f"{nuit} : nuit incomplète, émission partielle forcée ; rapport {rapport}")
+        else:
+            print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
+            if code == EXIT_OK:
+                code = EXIT_INCOMPLET
+    return code
+
+
+def _options_communes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--inbox", metavar="DOSSIER", help="zone d'entrée locale (PASSERELLE_INBOX)")
+    p.add_argument("--outbox", metavar="DOSSIER", help="zone de sortie (PASSERELLE_OUTBOX)")
+    p.add_argument("--reports", metavar="DOSSIER", help="rapports (PASSERELLE_REPORTS)")
+    p.add_argument("--db", metavar="URL", help="base de données (PASSERELLE_DB_URL)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="passerelle",
         description="Passerelle : échanges nocturnes GIDE / DUDE / Parcours 3 (cotraitance).",
     )
     sub = parser.add_subparsers(dest="commande", required=True)
+
+    run = sub.add_parser("run", help="traiter une nuit (ou une plage de nuits, dans l'ordre)")
+    run.add_argument("--date", type=_date, metavar="AAAA-MM-JJ", help="la nuit D à traiter")
+    run.add_argument("--from", dest="debut", type=_date, metavar="AAAA-MM-JJ")
+    run.add_argument("--to", dest="fin", type=_date, metavar="AAAA-MM-JJ")
+    _options_communes(run)
+    run.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="traiter et émettre une nuit incomplète avec ce qui est là (sortie 0)",
+    )
+    run.add_argument("--sftp-config", metavar="FICHIER", help="zones SFTP (fichier TOML)")
+    run.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    run.set_defaults(func=cmd_run)
 
     contrat = sub.add_parser("contrat", help="exporter le contrat d'interface (Data Package)")
     contrat.add_argument("--datapackage", metavar="FICHIER", help="écrire datapackage.json ici")
@@ -78,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"passerelle : {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # the operator gets a line, not a traceback with row values
+        print(f"passerelle : erreur inattendue ({type(exc).__name__})", file=sys.stderr)
+        if os.environ.get("PASSERELLE_DEBUG"):
+            raise
+        return EXIT_ERREUR
 
 
 if __name__ == "__main__":

@@ -1,0 +1,155 @@
+"""The night's completeness and the state of every cotraitance episode as of the night."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+import schemas
+from pipelines import completude, ingestion
+from pipelines.assets.presentation import cle_entrant
+from pipelines.partitions import nuit_de, nuits
+from pipelines.resources import PasserelleResource
+
+CLE_COMPLETUDE = dg.AssetKey(["cotraitance", "completude"])
+CLE_ETATS = dg.AssetKey(["cotraitance", "etats"])
+VALIDES = [cle_entrant(f, "valide") for f in schemas.ENTRANTS]
+
+
+@dataclass(frozen=True)
+class ResultatEtat:
+    """The state of the night and every outbound record that exists as of the night."""
+
+    etat: Any  # rules.etat.Etat
+    enregistrements: dict[str, pl.DataFrame]
+
+
+@dg.asset(
+    key=CLE_COMPLETUDE,
+    group_name="cotraitance",
+    partitions_def=nuits,
+    deps=VALIDES,
+    description=(
+        "Whether the night's inbound file set is complete and accepted: every mandatory flow "
+        "has an applied file named for the night and none ends rejected. Outbound flows are "
+        "emitted only for a complete night, unless the run is forced partial (allow_partial)."
+    ),
+    kinds={"sql"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "nuit_complete",
+            asset=CLE_COMPLETUDE,
+            description="Fails when a mandatory flow is missing or a file was rejected.",
+        )
+    ],
+)
+def completude_nuit(
+    context: dg.AssetExecutionContext, passerelle: PasserelleResource
+) -> dg.MaterializeResult:
+    nuit = nuit_de(context)
+    depot, db = passerelle.depot(), passerelle.database()
+    presences = {}
+    for zone in depot.zones_entree():
+        noms = {f.nom: f.complet for f in zone.lister()}
+        for f in schemas.ENTRANTS:
+            nom = f.nom_fichier(nuit)
+            if nom in noms:
+                presences[f.nom] = ingestion.PRESENT if noms[nom] else ingestion.SANS_OK
+    bilan = completude.evaluer(db, nuit, presences, ingestion.fichiers_inattendus(depot, nuit))
+    forcee = passerelle.allow_partial and not bilan.complete
+    emise = bilan.complete or forcee
+    completude.enregistrer(db, bilan, emise=emise, forcee=forcee)
+    if bilan.complete:
+        context.log.info(bilan.resume())
+    else:
+        context.log.warning(bilan.resume() + (" ; émission forcée" if forcee else ""))
+    for nom, raison in bilan.inattendus:
+        context.log.warning(f"fichier ignoré dans la zone d'entrée : {nom} ({raison})")
+    return dg.MaterializeResult(
+        metadata={
+            "complete": bilan.complete,
+            "emission": "forcée (partielle)" if forcee else "oui" if emise else "non",
+            "flux_manquants": ", ".join(m.nom_attendu for m in bilan.manquants) or "aucun",
+            "fichiers_rejetes": ", ".join(r.nom for r in bilan.rejetes) or "aucun",
+            "fichiers_ignores": ", ".join(n for n, _ in bilan.inattendus) or "aucun",
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="nuit_complete",
+                passed=bilan.complete,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"bilan": bilan.resume()},
+            )
+        ],
+    )
+
+
+def _compter(episodes: pl.DataFrame) -> dict[str, int]:
+    counts = episodes.group_by("phase", "etat").len().sort("phase", "etat")
+    return {f"{p}/{e}": int(n) for p, e, n in counts.iter_rows()}
+
+
+@dg.asset(
+    key=CLE_ETATS,
+    group_name="cotraitance",
+    partitions_def=nuits,
+    deps=VALIDES,
+    description=(
+        "The phase and état of every cotraitance episode as of the night (rules E1-E7, A1-A5, "
+        "S1-S6 of RULES.md), a pure function of the validated files dated on or before the "
+        "night, and every outbound record that exists as of the night."
+    ),
+    kinds={"polars"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "un_episode_ouvert_par_de",
+            asset=CLE_ETATS,
+            blocking=True,
+            description="At most one open episode per demandeur d'emploi (rule E2).",
+        )
+    ],
+)
+def etats(
+    context: dg.AssetExecutionContext, passerelle: PasserelleResource
+) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:
+    from rules.etat import etat_au
+    from rules.sortants import enregistrements
+
+    from rules.historique import au
+
+    nuit = nuit_de(context)
+    debut = time.perf_counter()
+    historique = ingestion.charger_historique(passerelle.database(), nuit)
+    lecture = time.perf_counter() - debut
+    entrees = au(historique, nuit)
+    etat = etat_au(entrees, nuit)
+    records = enregistrements(etat, entrees, nuit)
+    calcul = time.perf_counter() - debut - lecture
+    episodes = etat.episodes
+    ouverts = episodes.filter(pl.col("date_fin").is_null())
+    doublons = ouverts.group_by("id_de").len().filter(pl.col("len") > 1).height
+    context.log.info(
+        f"{episodes.height} épisodes au {nuit:%d/%m/%Y} ({ouverts.height} ouverts), "
+        f"historique lu en {lecture:.1f} s, règles en {calcul:.1f} s"
+    )
+    comptes = _compter(episodes)
+    yield dg.Output(
+        ResultatEtat(etat=etat, enregistrements=records),
+        metadata={
+            "episodes": episodes.height,
+            "episodes_ouverts": ouverts.height,
+            "par_phase_et_etat": dg.MetadataValue.json(comptes),
+            "lecture_historique_s": round(lecture, 2),
+            "calcul_regles_s": round(calcul, 2),
+            **{f"enregistrements/{k}": v.height for k, v in records.items()},
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="un_episode_ouvert_par_de",
+        passed=doublons == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"de_avec_plusieurs_episodes_ouverts": doublons},
+    )

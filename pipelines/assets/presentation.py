@@ -1,0 +1,58 @@
+"""How assets are named, grouped and shown in the Dagster UI (domain words, no values)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from schemas.contract import Flux
+
+GROUPES_ENTRANTS = {"GIDE": "gide", "DUDE": "dude", "P3": "p3", "REF": "referentiels"}
+
+
+def nom_court(flux: Flux) -> str:
+    """GIDE_STATUTS -> statuts; P3_IN_SORTIES -> in_sorties (the system is the prefix)."""
+    prefix = f"{flux.nom.split('_')[0]}_"
+    return flux.nom.removeprefix(prefix).lower()
+
+
+def cle_entrant(flux: Flux, etape: str) -> dg.AssetKey:
+    return dg.AssetKey([GROUPES_ENTRANTS[flux.systeme.nom], nom_court(flux), etape])
+
+
+def groupe_entrant(flux: Flux) -> str:
+    return GROUPES_ENTRANTS[flux.systeme.nom]
+
+
+def cle_sortant(flux: Flux) -> dg.AssetKey:
+    return dg.AssetKey(["sortants", flux.dossier_sortant, nom_court(flux)])
+
+
+def groupe_sortant(flux: Flux) -> str:
+    return f"sortants_{flux.dossier_sortant}"
+
+
+def table_motifs(motifs: list[dict[str, object]]) -> dg.TableMetadataValue:
+    """A preview of quarantine reasons: file, line, field, rule and message, never a value."""
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord(
+                {
+                    "fichier": str(m["fichier"]),
+                    "ligne": int(m["ligne"]),  # type: ignore[call-overload]
+                    "champ": str(m["champ"]),
+                    "regle": str(m["regle"]),
+                    "message": str(m["message"]),
+                }
+            )
+            for m in motifs
+        ],
+        schema=dg.TableSchema(
+            columns=[
+                dg.TableColumn("fichier", "string"),
+                dg.TableColumn("ligne", "int"),
+                dg.TableColumn("champ", "string"),
+                dg.TableColumn("regle", "string"),
+                dg.TableColumn("message", "string"),
+            ]
+        ),
+    )

@@ -1,0 +1,99 @@
+"""Outbound flows: one asset per flow, written into the receiving system's outbox.
+
+Each writes the night's file (upserts, or the full snapshot for DUDE_IN_ETATS) atomically
+with its `.ok`, and only for a complete night or a run forced partial; its check validates
+the written bytes against the flow's schema, as the receiving system will.
+"""
+
+import dagster as dg
+
+import schemas
+from pipelines import completude, emission
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, ResultatEtat
+from pipelines.assets.presentation import cle_sortant, groupe_sortant
+from pipelines.partitions import nuit_de, nuits
+from pipelines.resources import PasserelleResource
+from schemas.contract import Flux
+
+
+def _sortant(flux: Flux) -> dg.AssetsDefinition:
+    cle = cle_sortant(flux)
+
+    @dg.asset(
+        key=cle,
+        group_name=groupe_sortant(flux),
+        partitions_def=nuits,
+        ins={"etat": dg.AssetIn(key=CLE_ETATS)},
+        deps=[CLE_COMPLETUDE],
+        description=(
+            f"{flux.nom}, sent to {flux.systeme.nom}: {flux.description} "
+            + (
+                "Full snapshot every night."
+                if flux.nom in emission.SNAPSHOTS
+                else "Upserts: a record goes out the first night it exists and again only "
+                "when it changes."
+            )
+        ),
+        kinds={"csv"},
+        owners=[f"team:{flux.systeme.nom.lower()}"],
+        tags={"passerelle/etape": "emission", "passerelle/systeme": flux.systeme.nom},
+        check_specs=[
+            dg.AssetCheckSpec(
+                "conforme_au_contrat",
+                asset=cle,
+                description=f"The written file reads back valid against the {flux.nom} schema.",
+            )
+        ],
+    )
+    def sortant(
+        context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
+    ) -> dg.MaterializeResult:
+        nuit = nuit_de(context)
+        db = passerelle.database()
+        bilan = completude.lire(db, nuit)
+        if bilan.height == 0 or not bilan["emise"][0]:
+            context.log.warning(f"{flux.nom} non émis : nuit incomplète (voir le rapport)")
+            return dg.MaterializeResult(
+                metadata={"emis": False, "raison": "nuit incomplète"},
+                check_results=[
+                    dg.AssetCheckResult(
+                        check_name="conforme_au_contrat",
+                        passed=True,
+                        metadata={"fichier": "non émis"},
+                    )
+                ],
+            )
+        zone = passerelle.depot().zone(flux.systeme.nom)
+        resultat = emission.emettre(db, zone, flux, nuit, etat.enregistrements[flux.nom])
+        context.log.info(
+            f"{resultat.nom} : {resultat.enregistrements} enregistrements "
+            f"({resultat.nouveaux} nouveaux, {resultat.modifies} modifiés)"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "emis": True,
+                "fichier": resultat.nom,
+                "enregistrements": resultat.enregistrements,
+                "nouveaux": resultat.nouveaux,
+                "modifies": resultat.modifies,
+                "sha256": resultat.sha256,
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="conforme_au_contrat",
+                    passed=resultat.non_conformes == 0,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        "lignes": resultat.enregistrements,
+                        "lignes_non_conformes": resultat.non_conformes,
+                        "depose": resultat.non_conformes == 0,
+                    },
+                )
+            ],
+        )
+
+    return sortant
+
+
+def assets_sortants() -> list[dg.AssetsDefinition]:
+    return [_sortant(f) for f in schemas.SORTANTS]

@@ -1,0 +1,34 @@
+"""The Dagster code location of Passerelle (`dagster dev -m pipelines.definitions`)."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from pipelines.assets.cotraitance import completude_nuit, etats
+from pipelines.assets.entrants import assets_entrants
+from pipelines.assets.sortants import assets_sortants
+from pipelines.execution import progression
+from pipelines.jobs import nuit_job
+from pipelines.reglages import Reglages
+from pipelines.resources import PasserelleResource
+
+# Personal data: whatever the webserver, the daemon or a run creates is owner-only.
+os.umask(0o077)
+
+
+def build_definitions(resource: PasserelleResource | None = None) -> dg.Definitions:
+    home = Reglages.depuis_env().home
+    return dg.Definitions(
+        assets=[*assets_entrants(), completude_nuit, etats, *assets_sortants()],
+        jobs=[nuit_job],
+        loggers={"progression": progression},
+        resources={
+            "passerelle": resource or PasserelleResource(),
+            "io_manager": dg.FilesystemIOManager(base_dir=str(home / "dagster_io")),
+        },
+    )
+
+
+defs = build_definitions()

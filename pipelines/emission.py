@@ -1,0 +1,127 @@
+"""Outbound flows as upserts, with the emission ledger (FLOWS.md, Outbound semantics).
+
+On night D a record is written when no run of an earlier night sent its key, or when its
+content differs from the latest content an earlier night sent for that key. Runs of D or of
+later nights are ignored when computing D, so re-running D, even after later nights, writes
+byte-identical files. `DUDE_IN_ETATS` is a full snapshot and bypasses the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import sqlalchemy as sa
+
+from connectors.database import Database
+from connectors.dropzone import DropZone
+from connectors.tables import emissions
+from pipelines.empreinte import empreintes
+from schemas.contract import Flux
+from schemas.dialect import Ok, ecrire, lire
+from schemas.validation import trier
+
+SNAPSHOTS = {"DUDE_IN_ETATS"}
+
+
+@dataclass(frozen=True)
+class Emission:
+    flux: str
+    nom: str
+    enregistrements: int  # records written in the file
+    nouveaux: int  # keys never sent before
+    modifies: int  # keys sent before with another content
+    sha256: str
+    non_conformes: int  # rows of the file that fail the flow's schema (then nothing is sent)
+
+
+def _rendu(records: pl.DataFrame, flux: Flux) -> pl.DataFrame:
+    """Each record's key and content as text, the way they travel in the flow's dialect."""
+
+    def texte(col: str) -> pl.Expr:
+        expr = pl.col(col)
+        if col in flux.dates:
+            expr = expr.dt.strftime(flux.date_format)
+        return expr.cast(pl.String).fill_null("")
+
+    return records.select(
+        pl.concat_str([texte(c) for c in flux.cle], separator="|").alias("cle"),
+        pl.concat_str([texte(c) for c in flux.colonnes], separator=";").alias("contenu"),
+    )
+
+
+def precedentes(db: Database, flux: Flux, nuit: dt.date) -> pl.DataFrame:
+    """(cle, empreinte) of the latest content earlier nights sent, per key."""
+    query = (
+        sa.select(emissions.c.cle, emissions.c.nuit, emissions.c.empreinte)
+        .where(emissions.c.flux == flux.nom)
+        .where(emissions.c.nuit < nuit)
+    )
+    frame = db.lire(query, {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String})
+    return frame.sort("nuit").group_by("cle", maintain_order=True).last().drop("nuit")
+
+
+def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataFrame:
+    """The records to write on the night: new keys and changed contents.
+
+    `records` are all the records that exist as of the night (typed, the flow's columns);
+    `deja` is what earlier nights sent, from `precedentes`. Adds the columns `cle`,
+    `empreinte` and `nouveau` (the key was never sent).
+    """
+    rendu = _rendu(records, flux)
+    marked = pl.concat(
+        [records, rendu.select("cle"), empreintes(rendu["contenu"]).alias("empreinte").to_frame()],
+        how="horizontal",
+    )
+    return (
+        marked.join(deja.rename({"empreinte": "_avant"}), on="cle", how="left")
+        .filter(pl.col("_avant").is_null() | (pl.col("_avant") != pl.col("empreinte")))
+        .with_columns(pl.col("_avant").is_null().alias("nouveau"))
+        .drop("_avant")
+    )
+
+
+def emettre(
+    db: Database, zone: DropZone, flux: Flux, nuit: dt.date, records: pl.DataFrame
+) -> Emission:
+    """Write the night's file of an outbound flow and remember what it carried."""
+    if flux.nom in SNAPSHOTS:
+        envoi = records.with_columns(pl.lit(True).alias("nouveau"))
+    else:
+        envoi = a_emettre(records, flux, precedentes(db, flux, nuit))
+    data = ecrire(envoi.select(flux.colonnes), flux)
+    ok = Ok.of(data, envoi.height)
+    nom = flux.nom_fichier(nuit)
+    # The file is read back as the receiving system will read it: a record that breaks the
+    # contract is a defect of Passerelle, and such a file is not sent.
+    relu = trier(lire(data, flux), flux)
+    non_conformes = relu.nb_quarantaine + relu.doublons.height
+    if non_conformes == 0:
+        zone.deposer(nom, data, ok.render())
+    if non_conformes == 0 and flux.nom not in SNAPSHOTS:
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.delete(emissions)
+                .where(emissions.c.flux == flux.nom)
+                .where(emissions.c.nuit == nuit)
+            )
+        db.inserer(
+            emissions,
+            envoi.select(
+                pl.lit(flux.nom).alias("flux"),
+                pl.lit(nuit).alias("nuit"),
+                "cle",
+                "empreinte",
+            ),
+        )
+    nouveaux = int(envoi["nouveau"].sum())
+    return Emission(
+        flux=flux.nom,
+        nom=nom,
+        enregistrements=envoi.height,
+        nouveaux=nouveaux,
+        modifies=envoi.height - nouveaux,
+        sha256=ok.sha256,
+        non_conformes=non_conformes,
+    )

@@ -1,0 +1,24 @@
+"""The nightly job: every asset of a night, in dependency order, in one process."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.partitions import nuits
+
+# A night that runs longer than this is stopped: it backs up the transfer timeouts (a hung
+# SFTP peer) so that a stuck run never blocks the following nights.
+DUREE_MAX_S = 4 * 3600
+
+nuit_job = dg.define_asset_job(
+    "nuit",
+    selection=dg.AssetSelection.all(),
+    partitions_def=nuits,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Process night D: land and validate every inbound flow, decide whether the night is "
+        "complete, compute the state of every episode, emit the outbound flows, write the "
+        "report."
+    ),
+    tags={"dagster/max_runtime": DUREE_MAX_S},
+)
