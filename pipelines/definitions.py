@@ -13,6 +13,8 @@ from pipelines.execution import progression
 from pipelines.jobs import nuit_job
 from pipelines.reglages import Reglages
 from pipelines.resources import PasserelleResource
+from pipelines.schedules import nuit_de_6h
+from pipelines.sensors import echec_de_nuit, fichiers_complets
 
 # Personal data: whatever the webserver, the daemon or a run creates is owner-only.
 os.umask(0o077)
@@ -23,6 +25,8 @@ def build_definitions(resource: PasserelleResource | None = None) -> dg.Definiti
     return dg.Definitions(
         assets=[*assets_entrants(), completude_nuit, etats, *assets_sortants()],
         jobs=[nuit_job],
+        sensors=[fichiers_complets, echec_de_nuit],
+        schedules=[nuit_de_6h],
         loggers={"progression": progression},
         resources={
             "passerelle": resource or PasserelleResource(),

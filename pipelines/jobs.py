@@ -20,5 +20,8 @@ nuit_job = dg.define_asset_job(
         "complete, compute the state of every episode, emit the outbound flows, write the "
         "report."
     ),
-    tags={"dagster/max_runtime": DUREE_MAX_S},
+    # One nightly run at a time (dagster.yaml limits this tag to 1): nights queued by a
+    # backfill or the sensor run in submission order, i.e. date order, and two runs of the
+    # same night never overlap.
+    tags={"dagster/max_runtime": DUREE_MAX_S, "passerelle/chaine": "nuit"},
 )

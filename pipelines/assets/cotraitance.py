@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 import schemas
-from pipelines import completude, ingestion
+from pipelines import completude, incidents, ingestion
 from pipelines.assets.presentation import cle_entrant
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
@@ -66,6 +66,19 @@ def completude_nuit(
         context.log.info(bilan.resume())
     else:
         context.log.warning(bilan.resume() + (" ; émission forcée" if forcee else ""))
+        if not forcee:
+            incidents.signaler(
+                passerelle.reglages().reports,
+                nuit,
+                "nuit incomplète",
+                [
+                    bilan.resume(),
+                    "Rien n'a été émis vers GIDE, DUDE et Parcours 3 pour cette nuit.",
+                    "Action : obtenir les flux manquants ou corrigés des systèmes émetteurs puis "
+                    "relancer la nuit ; en dernier recours, forcer une nuit partielle "
+                    "(passerelle run --allow-partial).",
+                ],
+            )
     for nom, raison in bilan.inattendus:
         context.log.warning(f"fichier ignoré dans la zone d'entrée : {nom} ({raison})")
     return dg.MaterializeResult(
