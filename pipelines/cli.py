@@ -144,6 +144,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from connectors.database import DatabaseError
+    from pipelines.retention import purger
+
+    reglages = _reglages(args)
+    try:
+        db = _verifier_base(reglages.db_url)
+        db.creer_schema()
+    except DatabaseError as exc:
+        print(f"passerelle : {exc}", file=sys.stderr)
+        return EXIT_ERREUR
+    bilan = purger(db, reglages, args.before)
+    print(
+        f"purge avant le {args.before:%d/%m/%Y} : {bilan.versions_concernees} versions de "
+        f"fichiers, {bilan.copies_supprimees} copies supprimées, "
+        f"{bilan.lignes_quarantaine_supprimees} motifs de quarantaine supprimés "
+        "(le registre des fichiers est conservé)"
+    )
+    return EXIT_OK
+
+
 def _options_communes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inbox", metavar="DOSSIER", help="zone d'entrée locale (PASSERELLE_INBOX)")
     p.add_argument("--outbox", metavar="DOSSIER", help="zone de sortie (PASSERELLE_OUTBOX)")
@@ -171,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sftp-config", metavar="FICHIER", help="zones SFTP (fichier TOML)")
     run.add_argument("--quiet", action="store_true", help="sans barre de progression")
     run.set_defaults(func=cmd_run)
+
+    purge = sub.add_parser(
+        "purge", help="supprimer les copies et quarantaines antérieures à une date"
+    )
+    purge.add_argument("--before", type=_date, required=True, metavar="AAAA-MM-JJ")
+    _options_communes(purge)
+    purge.set_defaults(func=cmd_purge)
 
     contrat = sub.add_parser("contrat", help="exporter le contrat d'interface (Data Package)")
     contrat.add_argument("--datapackage", metavar="FICHIER", help="écrire datapackage.json ici")

@@ -16,3 +16,11 @@ os.umask(0o077)
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def banc(tmp_path: Path):
+    """A temporary inbox, working area and SQLite database (see tests/banc.py)."""
+    from tests.banc import nouveau_banc
+
+    return nouveau_banc(tmp_path)

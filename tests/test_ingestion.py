@@ -9,78 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import pytest
 import sqlalchemy as sa
 
 import schemas
-from connectors.database import Database
-from connectors.depot import Depot
-from connectors.tables import fichiers, historique, quarantaine
+from connectors.tables import historique
 from pipelines import completude, ingestion
-from pipelines.reglages import Reglages
 from rules.historique import au
+from tests.banc import NUIT, Banc
 from tests.inbox_builder import deposer, nuit_vide
 
-NUIT = dt.date(2010, 10, 4)
 DEMANDEUR = "1234567A;Lefèvre;Zoé;01/02/1990;75112;01/03/2010"
 AFFECTATION = "AF0000000001;1234567A;75012;75001;01/10/2010;ACC"
-
-
-@dataclass
-class Banc:
-    inbox: Path
-    reglages: Reglages
-    db: Database
-    depot: Depot
-
-    def ingerer(self, nuit: dt.date = NUIT) -> dict[str, list[ingestion.ResultatFichier]]:
-        out: dict[str, list[ingestion.ResultatFichier]] = {}
-        for f in schemas.ENTRANTS:
-            atterri = ingestion.atterrir(self.depot, self.db, f, nuit, self.reglages)
-            valides = ingestion.valider(self.db, f, nuit, self.reglages)
-            rejets = [r for r in atterri.fichiers if r.statut == "REJETE"]
-            out[f.nom] = rejets + valides
-        return out
-
-    def bilan(self, nuit: dt.date = NUIT) -> completude.BilanNuit:
-        presences = {}
-        for zone in self.depot.zones_entree():
-            for depose in zone.lister():
-                for f in schemas.ENTRANTS:
-                    if depose.nom == f.nom_fichier(nuit):
-                        presences[f.nom] = "PRESENT" if depose.complet else "SANS_OK"
-        return completude.evaluer(
-            self.db, nuit, presences, ingestion.fichiers_inattendus(self.depot, nuit)
-        )
-
-    def lignes(self, flux: str) -> pl.DataFrame:
-        return self.db.lire(sa.select(historique[flux]))
-
-    def quarantaine(self) -> pl.DataFrame:
-        return self.db.lire(
-            sa.select(
-                fichiers.c.nom,
-                quarantaine.c.ligne,
-                quarantaine.c.champ,
-                quarantaine.c.regle,
-                quarantaine.c.message,
-            )
-            .join_from(quarantaine, fichiers, quarantaine.c.fichier_id == fichiers.c.id)
-            .order_by(fichiers.c.nom, quarantaine.c.ligne)
-        )
-
-
-@pytest.fixture
-def banc(tmp_path: Path) -> Banc:
-    inbox = tmp_path / "inbox"
-    reglages = Reglages.depuis_env({"PASSERELLE_HOME": str(tmp_path / "var")}).avec(inbox=inbox)
-    db = Database(reglages.db_url)
-    db.creer_schema()
-    return Banc(inbox, reglages, db, Depot.local(inbox, tmp_path / "outbox"))
 
 
 def _un(resultats: list[ingestion.ResultatFichier]) -> ingestion.ResultatFichier:
