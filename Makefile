@@ -13,7 +13,7 @@ FIXTURE_FROM := 2010-10-04
 FIXTURE_TO := 2010-10-08
 SCALE ?= 0.01
 
-.PHONY: venv run test lint dev bench fixtures contrat system-deps clean
+.PHONY: venv run test lint dev bench fixtures contrat system-deps migration migration-initiale clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ venv: $(STAMP)
 system-deps:
 	@missing=""; \
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
-	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
@@ -59,6 +59,15 @@ contrat: venv
 
 fixtures: venv
 	$(BIN)/python -m fixtures.generate --scale $(SCALE) --out var/fixtures/scale-$(SCALE)
+
+# Schema migrations from connectors/tables.py (docs/migrations.md); review the file written.
+migration: venv
+	@test -n "$(MESSAGE)" || { echo 'usage : make migration MESSAGE="add column x"' >&2; exit 2; }
+	$(BIN)/python -m connectors.migrations revision "$(MESSAGE)"
+
+# Before the first release only: rewrite the initial migration from tables.py.
+migration-initiale: venv
+	$(BIN)/python -m connectors.migrations regenerate-initial
 
 bench: system-deps venv
 	$(BIN)/python -m bench.run

@@ -7,6 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import (  # noqa: F401 (fixtures)
+    db,
+    db_url,
+    pg_schema_template,
+    pg_url,
+    postgres_server,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPECS = ROOT.parent / "shared" / "specs"
 
