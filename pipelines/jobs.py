@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.partitions import nuits
-
 # A night that runs longer than this is stopped: it backs up the transfer timeouts (a hung
 # SFTP peer) so that a stuck run never blocks the following nights.
 DUREE_MAX_S = 4 * 3600
@@ -13,7 +11,6 @@ DUREE_MAX_S = 4 * 3600
 nuit_job = dg.define_asset_job(
     "nuit",
     selection=dg.AssetSelection.all(),
-    partitions_def=nuits,
     executor_def=dg.in_process_executor,
     description=(
         "Process night D: land and validate every inbound flow, decide whether the night is "

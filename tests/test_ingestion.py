@@ -42,7 +42,7 @@ def test_valid_night_is_applied_typed_and_complete(banc: Banc):
     assert (r.statut, r.appliquees) == ("APPLIQUE", 1)
     rows = banc.lignes("GIDE_DEMANDEURS")
     assert rows["nom"].to_list() == ["Lefèvre"]  # latin-1 decoded for real
-    assert rows["date_naissance"].to_list() == ["1990-02-01"]  # stored as a date
+    assert rows["date_naissance"].to_list() == [dt.date(1990, 2, 1)]  # stored as a date
     assert banc.bilan().complete
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:23:19.072137
+Create Date: 2026-11-27 12:37:48.510846
 """
 
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("flux", sa.String(length=40), nullable=False),
         sa.Column("nuit", sa.Date(), nullable=False),
         sa.Column("cle", sa.Text(), nullable=False),
-        sa.Column("empreinte", sa.String(length=32), nullable=False),
+        sa.Column("empreinte", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("flux", "nuit", "cle", name=op.f("pk_emissions")),
     )
     with op.batch_alter_table("emissions", schema=None) as batch_op:
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("flux", sa.String(length=40), nullable=False),
         sa.Column("date_fichier", sa.Date(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("sha256_ok", sa.String(length=64), nullable=True),
         sa.Column("taille", sa.BigInteger(), nullable=False),
         sa.Column("lignes_ok", sa.Integer(), nullable=True),
         sa.Column("statut", sa.String(length=12), nullable=False),
@@ -48,10 +49,10 @@ def upgrade() -> None:
         sa.Column("nuit", sa.Date(), nullable=False),
         sa.Column("chemin_staging", sa.Text(), nullable=True),
         sa.Column("chemin_de_cote", sa.Text(), nullable=True),
-        sa.Column("recu_le", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("traite_le", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("recu_le", sa.DateTime(), nullable=False),
+        sa.Column("traite_le", sa.DateTime(), nullable=True),
         sa.Column("jeton", sa.String(length=36), nullable=True),
-        sa.Column("reclame_le", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reclame_le", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fichiers")),
         sa.UniqueConstraint("nom", "sha256", name=op.f("uq_fichiers_nom_sha256")),
     )
@@ -61,6 +62,13 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_fichiers_statut"), ["statut"], unique=False)
 
+    op.create_table(
+        "fichiers_ignores",
+        sa.Column("nuit", sa.Date(), nullable=False),
+        sa.Column("nom", sa.String(length=255), nullable=False),
+        sa.Column("raison", sa.String(length=20), nullable=False),
+        sa.PrimaryKeyConstraint("nuit", "nom", name=op.f("pk_fichiers_ignores")),
+    )
     op.create_table(
         "flux_manquants",
         sa.Column("nuit", sa.Date(), nullable=False),
@@ -75,7 +83,7 @@ def upgrade() -> None:
         sa.Column("complete", sa.Boolean(), nullable=False),
         sa.Column("emise", sa.Boolean(), nullable=False),
         sa.Column("partielle_forcee", sa.Boolean(), nullable=False),
-        sa.Column("traitee_le", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("traitee_le", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("nuit", name=op.f("pk_nuits")),
     )
     op.create_table(
@@ -448,6 +456,7 @@ def downgrade() -> None:
     op.drop_table("signalements")
     op.drop_table("nuits")
     op.drop_table("flux_manquants")
+    op.drop_table("fichiers_ignores")
     with op.batch_alter_table("fichiers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fichiers_statut"))
         batch_op.drop_index(batch_op.f("ix_fichiers_flux_date_fichier"))
