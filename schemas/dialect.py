@@ -169,8 +169,12 @@ def lire(raw: bytes, flux: Flux) -> Lecture:
         guillemets_ok=(unquoted.str.count_matches('"', literal=True) == 0),
     )
     bonnes = body.filter((pl.col("nb_champs") == n) & pl.col("guillemets_ok"))
-    mal_formees = body.filter(~((pl.col("nb_champs") == n) & pl.col("guillemets_ok"))).select(
-        LIGNE, "nb_champs", "contenu"
+    # rechunk: polars 2.1's pl.format panics on a column filtered out of several chunks
+    # (trier formats the quarantine message of these lines).
+    mal_formees = (
+        body.filter(~((pl.col("nb_champs") == n) & pl.col("guillemets_ok")))
+        .select(LIGNE, "nb_champs", "contenu")
+        .rechunk()
     )
     if bonnes.height == 0:
         parsed = pl.DataFrame(schema=dict.fromkeys(flux.colonnes, pl.String))
