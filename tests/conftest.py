@@ -14,6 +14,7 @@ from tests.postgres import (  # noqa: F401 (fixtures)
     pg_url,
     postgres_server,
 )
+from tests.sshd import sshd, zone_sftp  # noqa: F401 (fixtures: the session's OpenSSH server)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPECS = ROOT.parent / "shared" / "specs"
