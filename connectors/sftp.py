@@ -612,19 +612,25 @@ class SftpDropZone(DropZone):
                 f"{self.nom} : clé privée {c.key} lisible par d'autres utilisateurs "
                 "(chmod 600 attendu)"
             )
+        phrase = os.environ.get(c.variable_phrase_secrete) or None
         try:
-            return paramiko.PKey.from_path(
-                c.key, password=os.environ.get(c.variable_phrase_secrete) or None
-            )
-        except paramiko.PasswordRequiredException as exc:
-            raise DropZoneError(
-                f"{self.nom} : clé privée {c.key} chiffrée : donner sa phrase secrète dans "
-                f"{c.variable_phrase_secrete}"
-            ) from exc
+            return paramiko.PKey.from_path(c.key, password=phrase and phrase.encode())
+        except (paramiko.PasswordRequiredException, TypeError) as exc:
+            # cryptography reports a missing passphrase as a TypeError.
+            if phrase is None:
+                raise DropZoneError(
+                    f"{self.nom} : clé privée {c.key} chiffrée : donner sa phrase secrète dans "
+                    f"{c.variable_phrase_secrete}"
+                ) from exc
+            raise self._cle_illisible() from exc
         except Exception as exc:
-            raise DropZoneError(
-                f"{self.nom} : clé privée {c.key} illisible (format, ou phrase secrète incorrecte)"
-            ) from exc
+            raise self._cle_illisible() from exc
+
+    def _cle_illisible(self) -> DropZoneError:
+        return DropZoneError(
+            f"{self.nom} : clé privée {self.config.key} illisible (format, ou phrase secrète "
+            "incorrecte)"
+        )
 
     def _ouvrir(self) -> _Connexion:
         c = self.config

@@ -43,7 +43,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-SYSTEMES = ("GIDE", "P3", "DUDE")
+from schemas.contract import SYSTEMES as SYSTEMES_DU_CONTRAT
+
+# The systems that exchange files with Passerelle (REF files come through their inboxes).
+SYSTEMES = tuple(n for n, s in SYSTEMES_DU_CONTRAT.items() if s.dossier_sortant is not None)
 VARIABLE_SETTINGS = "PASSERELLE_SETTINGS"
 _PREFIXE = "PASSERELLE_SFTP_"
 _INTERDITS = ("password", "passphrase", "key_passphrase")
@@ -77,7 +80,7 @@ class SftpConfig:
     # max_requests x 256 KiB per transfer.
     window_size: int = 64 * 2**20
     max_packet_size: int = 2**18
-    max_requests: int = 64
+    max_requests: int = 16
 
     @property
     def variable_phrase_secrete(self) -> str:

@@ -177,6 +177,26 @@ def test_cle_hote_inconnue_refusee_sans_reprise(
     assert zone.adresse_locale is None
 
 
+def test_known_hosts_hache_accepte(
+    zone_sftp: FabriqueZone, sshd: ServeurSsh, tmp_path: Path
+) -> None:
+    fichier = sshd.known_hosts(tmp_path / "known_hosts_hache")
+    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(fichier)], check=True, capture_output=True)
+    assert "127.0.0.1" not in fichier.read_text()  # Debian's HashKnownHosts format
+
+    assert zone_sftp(known_hosts=fichier).lister() == []
+
+
+def test_type_de_cle_d_hote_negocie_celui_du_known_hosts(
+    zone_sftp: FabriqueZone, sshd: ServeurSsh, tmp_path: Path
+) -> None:
+    # The server offers ed25519 first; knowing only its RSA key, the client must ask for RSA
+    # rather than fetch an ed25519 key it could not check.
+    fichier = sshd.known_hosts(tmp_path / "known_hosts_rsa", sshd.cle_hote_rsa)
+
+    assert zone_sftp(known_hosts=fichier).lister() == []
+
+
 def test_cle_client_refusee_sans_reprise(
     zone_sftp: FabriqueZone, sshd: ServeurSsh, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -198,6 +218,28 @@ def test_cle_client_lisible_par_autres_refusee(zone_sftp: FabriqueZone, tmp_path
     (tmp_path / "ouverte").chmod(0o644)
     with pytest.raises(DropZoneError, match="lisible par d'autres"):
         zone_sftp(key=tmp_path / "ouverte").lister()
+
+
+def test_cle_chiffree_phrase_secrete_par_variable_d_environnement(
+    zone_sftp: FabriqueZone,
+    sshd: ServeurSsh,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    phrase = "phrase-de-test-" + os.urandom(4).hex()
+    sshd.autoriser(generer_cle(tmp_path / "chiffree", "chiffree", phrase))
+    zone = zone_sftp(key=tmp_path / "chiffree")
+    monkeypatch.delenv(zone.config.variable_phrase_secrete, raising=False)
+
+    with pytest.raises(DropZoneError, match=r"chiffrée.*_GIDE_KEY_PASSPHRASE") as erreur:
+        zone.lister()
+    monkeypatch.setenv(zone.config.variable_phrase_secrete, phrase)
+
+    assert zone.lister() == []
+    assert phrase not in str(erreur.value)
+    assert all(phrase not in r.getMessage() for r in caplog.records)
 
 
 # -- network failures: retries and timeouts --------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmarks (not run by the tests): `python -m bench.<name>`."""
