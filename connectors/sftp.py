@@ -328,9 +328,14 @@ class SftpDropZone(DropZone):
             part = destination / f".{nom}.{secrets.token_hex(6)}.part"
             try:
                 with _fichier_prive(part) as sortie:
-                    empreinte = self._recevoir(cnx, distant, nom, sortie)
+                    empreinte, taille = self._recevoir(cnx, distant, nom, sortie)
                     sortie.flush()
                     os.fsync(sortie.fileno())
+                if part.stat().st_size != taille:
+                    raise DropZoneError(
+                        f"{self.nom} : {nom} : téléchargement incomplet "
+                        f"({part.stat().st_size} octets sur {taille})"
+                    )
                 if ok is not None and empreinte != ok.sha256:
                     raise ChecksumMismatch(nom)
                 cible = destination / nom
@@ -356,8 +361,13 @@ class SftpDropZone(DropZone):
 
     # -- transfers -------------------------------------------------------------------------
 
-    def _recevoir(self, cnx: _Connexion, distant: str, nom: str, sortie: BinaryIO) -> str:
-        """Stream a remote file into `sortie` with pipelined reads; its sha256 hex digest."""
+    def _recevoir(
+        self, cnx: _Connexion, distant: str, nom: str, sortie: BinaryIO
+    ) -> tuple[str, int]:
+        """Stream a remote file into `sortie` with pipelined reads: its sha256 and its size.
+
+        The size is the server's, read before and checked again after the transfer.
+        """
         sftp = cnx.sftp
         avant = sftp.stat(distant)
         taille = avant.st_size or 0
@@ -369,7 +379,7 @@ class SftpDropZone(DropZone):
             raise DropZoneError(
                 f"{self.nom} : {nom} modifié sur le serveur pendant le téléchargement"
             )
-        return empreinte
+        return empreinte, taille
 
     def _lire_handle(
         self, cnx: _Connexion, handle: bytes, nom: str, taille: int, sortie: BinaryIO
@@ -689,8 +699,10 @@ class SftpDropZone(DropZone):
             if transport is not None:
                 transport.close()
             sock.close()
-            if coupee.is_set() and not isinstance(
-                exc, paramiko.BadHostKeyException | paramiko.AuthenticationException
+            # Past the deadline, whatever broke was broken by the watchdog; paramiko reports
+            # its own authentication timeout as an authentication failure.
+            if (coupee.is_set() and not isinstance(exc, paramiko.BadHostKeyException)) or (
+                isinstance(exc, paramiko.AuthenticationException) and "timeout" in str(exc)
             ):
                 raise TimeoutError("délai de connexion dépassé") from exc
             raise

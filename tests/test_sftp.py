@@ -16,6 +16,7 @@ import socket
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -284,6 +285,12 @@ class _ServeurMuet:
             except TimeoutError:
                 continue
 
+    def attendre(self, n: int, limite: float = 5.0) -> None:
+        """Until `n` connections were accepted (the accepting thread may lag a little)."""
+        fin = time.monotonic() + limite
+        while len(self.acceptees) < n and time.monotonic() < fin:
+            self.fin.wait(0.01)
+
     def fermer(self) -> None:
         self.fin.set()
         self.fil.join()
@@ -307,6 +314,7 @@ def test_serveur_muet_delai_de_connexion_borne(
 
     assert isinstance(resultat, DropZoneError)
     assert "échec après 2 tentative(s) (délai dépassé)" in str(resultat)
+    serveur_muet.attendre(2)
     assert len(serveur_muet.acceptees) == 2
 
 
