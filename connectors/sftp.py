@@ -665,10 +665,15 @@ class SftpDropZone(DropZone):
                 default_window_size=c.window_size,
                 default_max_packet_size=c.max_packet_size,
             )
-            transport.banner_timeout = c.connect_timeout
-            transport.handshake_timeout = c.connect_timeout
-            transport.auth_timeout = c.connect_timeout
-            transport.channel_timeout = c.connect_timeout
+            # The watchdog is the deadline; paramiko's own limits, a little longer, are only a
+            # backstop, so that running out of time is always reported as such.
+            for limite in (
+                "banner_timeout",
+                "handshake_timeout",
+                "auth_timeout",
+                "channel_timeout",
+            ):
+                setattr(transport, limite, c.connect_timeout + 5)
             options = transport.get_security_options()
             if connues:
                 voulus = [a for t in connues for a in _ALGOS_CLE_HOTE.get(t, (t,))]
