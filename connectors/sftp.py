@@ -344,19 +344,19 @@ class SftpDropZone(DropZone):
             finally:
                 part.unlink(missing_ok=True)
 
-        return self._executer(f"téléchargement de {nom}", telecharger, nom)
+        return self._executer(f"téléchargement de {nom}", telecharger)
 
     def deposer(self, nom: str, data: bytes, ok: bytes) -> None:
         _nom_valide(nom)
 
         def deposer(cnx: _Connexion) -> None:
             # A stale `.ok` from an earlier attempt must not vouch for the file being replaced.
-            self._supprimer(cnx, posixpath.join(self.config.outbox, nom + SUFFIXE_OK))
+            _supprimer(cnx.sftp, posixpath.join(self.config.outbox, nom + SUFFIXE_OK))
             self._nettoyer_temporaires(cnx, nom)
             self._publier(cnx, nom, data)
             self._publier(cnx, nom + SUFFIXE_OK, ok)
 
-        self._executer(f"dépôt de {nom}", deposer, nom)
+        self._executer(f"dépôt de {nom}", deposer)
         log.info("%s : %s déposé (%d octets)", self.nom, nom, len(data))
 
     # -- transfers -------------------------------------------------------------------------
@@ -505,30 +505,19 @@ class SftpDropZone(DropZone):
                     raise
         # Plain SFTP rename refuses to replace a file: the final name is briefly absent,
         # never partial.
-        self._supprimer_chemin(sftp, cible)
+        _supprimer(sftp, cible)
         sftp.rename(source, cible)
-
-    def _supprimer(self, cnx: _Connexion, chemin: str) -> None:
-        self._supprimer_chemin(cnx.sftp, chemin)
-
-    @staticmethod
-    def _supprimer_chemin(sftp: _Sftp, chemin: str) -> None:
-        try:
-            sftp.remove(chemin)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
 
     def _nettoyer_temporaires(self, cnx: _Connexion, nom: str) -> None:
         """Remove the temporary files an interrupted earlier deposit of `nom` left behind."""
         prefixe = f".{nom}."
         for entree in cnx.sftp.listdir(self.config.outbox):
             if entree.startswith(prefixe) and entree.endswith(".part"):
-                self._supprimer(cnx, posixpath.join(self.config.outbox, entree))
+                _supprimer(cnx.sftp, posixpath.join(self.config.outbox, entree))
 
     # -- connection and retries ------------------------------------------------------------
 
-    def _executer(self, quoi: str, action: Callable[[_Connexion], T], nom: str | None = None) -> T:
+    def _executer(self, quoi: str, action: Callable[[_Connexion], T]) -> T:
         essais = self.config.retries + 1
         for essai in range(1, essais + 1):
             try:
@@ -541,7 +530,7 @@ class SftpDropZone(DropZone):
                 if passagere or not isinstance(exc, OSError):
                     self.close()
                 if not passagere:
-                    raise self._erreur(quoi, nom, exc) from exc
+                    raise self._erreur(quoi, exc) from exc
                 raison = _raison_reseau(exc, coupee)
                 if essai == essais:
                     raise DropZoneError(
@@ -560,7 +549,7 @@ class SftpDropZone(DropZone):
                 time.sleep(pause)
         raise AssertionError("unreachable")
 
-    def _erreur(self, quoi: str, nom: str | None, exc: Exception) -> DropZoneError:
+    def _erreur(self, quoi: str, exc: Exception) -> DropZoneError:
         cible = f"{self.config.host}:{self.config.port}"
         if isinstance(exc, paramiko.BadHostKeyException):
             return HostKeyRejected(
@@ -730,6 +719,15 @@ def _handle(cnx: _Connexion, handle: bytes) -> Iterator[None]:
                 cnx.sftp.requete(CMD_CLOSE, handle)
         raise
     cnx.sftp.requete_ok(CMD_CLOSE, handle)
+
+
+def _supprimer(sftp: _Sftp, chemin: str) -> None:
+    """Remove a remote file if it is there."""
+    try:
+        sftp.remove(chemin)
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise
 
 
 def _fichier_prive(chemin: Path) -> BinaryIO:
