@@ -23,6 +23,9 @@ Same protocol as `LocalDropZone` (FLOWS.md, Trigger files), over the network:
 
 Error messages are in French and name the zone and the file only. A zone holds one
 connection, opened on first use and reused: it is not meant to be shared between threads.
+
+`depot_sftp` builds a deployment's `Depot` from the SFTP settings (connectors/sftp_config.py),
+local folders for the systems without any. Operators' guide: docs/sftp.md.
 """
 
 from __future__ import annotations
@@ -38,23 +41,18 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 import paramiko
-from paramiko.message import Message
 from paramiko.sftp import (
     CMD_CLOSE,
     CMD_DATA,
     CMD_EXTENDED,
-    CMD_HANDLE,
-    CMD_INIT,
-    CMD_OPEN,
     CMD_READ,
     CMD_STATUS,
-    CMD_VERSION,
     CMD_WRITE,
     SFTP_EOF,
     SFTP_FAILURE,
@@ -63,14 +61,12 @@ from paramiko.sftp import (
     SFTP_FLAG_READ,
     SFTP_FLAG_TRUNC,
     SFTP_FLAG_WRITE,
-    SFTP_NO_SUCH_FILE,
-    SFTP_OK,
     SFTP_OP_UNSUPPORTED,
-    SFTP_PERMISSION_DENIED,
     SFTPError,
     int64,
 )
 
+from connectors.depot import Depot
 from connectors.dropzone import (
     SUFFIXE_OK,
     DropZone,
@@ -79,7 +75,8 @@ from connectors.dropzone import (
     classer,
     ensure_private_dir,
 )
-from connectors.sftp_config import SftpConfig
+from connectors.sftp_client import ClientSftp, Reponses, StatutSftp, verifier_statut
+from connectors.sftp_config import SYSTEMES, SftpConfig, SftpConfigError, charger_tout
 from schemas.dialect import FichierRejete, Ok
 
 log = logging.getLogger(__name__)
@@ -87,8 +84,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Progression = Callable[[str, int, int], None]  # (file name, bytes done, bytes in all)
 
-_BLOC = 32 * 1024  # the SFTP read/write size every server accepts
-_BLOC_MAX = 256 * 1024  # OpenSSH's limit, used when the server announces it
 _PASSAGERES = {
     errno.ECONNRESET,
     errno.ECONNREFUSED,
@@ -101,7 +96,6 @@ _PASSAGERES = {
     errno.ENETRESET,
     errno.EHOSTDOWN,
 }
-_ERRNO_SFTP = {SFTP_NO_SUCH_FILE: errno.ENOENT, SFTP_PERMISSION_DENIED: errno.EACCES}
 # Host key types as written in known_hosts -> signature algorithms to negotiate.
 _ALGOS_CLE_HOTE = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}
 
@@ -120,112 +114,10 @@ class ChecksumMismatch(FichierRejete):
         self.nom = nom
 
 
-class _StatutSftp(OSError):
-    """A non-OK SFTP status, with its protocol code (OpenSSH reports a full disk as FAILURE)."""
-
-    def __init__(self, code: int, texte: str) -> None:
-        super().__init__(_ERRNO_SFTP.get(code, errno.EIO), texte)
-        self.code = code
-
-
-class _Reponses:
-    """Collects the answers to pipelined requests, whatever their order."""
-
-    def __init__(self) -> None:
-        self.recues: dict[int, tuple[int, Message]] = {}
-
-    def _async_response(self, t: int, msg: Message, num: int) -> None:
-        self.recues[num] = (t, msg)
-
-
-class _Sftp(paramiko.SFTPClient):
-    """paramiko's client, plus the server's protocol extensions and raw pipelined requests."""
-
-    extensions: dict[str, bytes]
-
-    def _send_version(self) -> int:
-        # paramiko drops the extension list the server announces; it tells us whether
-        # posix-rename, fsync, statvfs and limits are there.
-        m = Message()
-        m.add_int(3)
-        self._send_packet(CMD_INIT, m)
-        t, data = self._read_packet()
-        if t != CMD_VERSION:
-            raise SFTPError("Incompatible sftp protocol")
-        msg = Message(data)
-        version = msg.get_int()
-        self.extensions = {}
-        while msg.packet.tell() < len(data):
-            nom = msg.get_text()
-            self.extensions[nom] = msg.get_binary()
-        return version
-
-    def envoyer(self, reponses: _Reponses, t: int, *args: object) -> int:
-        return self._async_request(reponses, t, *args)
-
-    def attendre(self, reponses: _Reponses, num: int) -> tuple[int, Message]:
-        while num not in reponses.recues:
-            self._read_response()
-        return reponses.recues.pop(num)
-
-    def requete(self, t: int, *args: object) -> tuple[int, Message]:
-        reponses = _Reponses()
-        return self.attendre(reponses, self.envoyer(reponses, t, *args))
-
-    def requete_ok(self, t: int, *args: object) -> None:
-        rt, msg = self.requete(t, *args)
-        _verifier_statut(rt, msg)
-
-    def ouvrir(self, chemin: str, drapeaux: int, mode: int | None = None) -> bytes:
-        attrs = paramiko.SFTPAttributes()
-        if mode is not None:
-            attrs.st_mode = mode
-        t, msg = self.requete(CMD_OPEN, chemin, drapeaux, attrs)
-        if t != CMD_HANDLE:
-            _verifier_statut(t, msg)
-            raise SFTPError("réponse inattendue à l'ouverture")
-        return msg.get_binary()
-
-    def limites(self) -> tuple[int, int]:
-        """The largest read and write the server accepts (limits@openssh.com), capped."""
-        if "limits@openssh.com" not in self.extensions:
-            return _BLOC, _BLOC
-        t, msg = self.requete(CMD_EXTENDED, "limits@openssh.com")
-        if t == CMD_STATUS:
-            return _BLOC, _BLOC
-        msg.get_int64()  # packet length
-        lecture, ecriture = msg.get_int64(), msg.get_int64()
-        return (
-            min(lecture or _BLOC, _BLOC_MAX),
-            min(ecriture or _BLOC, _BLOC_MAX),
-        )
-
-    def octets_libres(self, chemin: str) -> int | None:
-        """Free space for unprivileged users on the server's file system (statvfs@openssh.com)."""
-        if "statvfs@openssh.com" not in self.extensions:
-            return None
-        t, msg = self.requete(CMD_EXTENDED, "statvfs@openssh.com", chemin)
-        if t == CMD_STATUS:
-            return None
-        msg.get_int64()  # f_bsize
-        frsize = msg.get_int64()
-        msg.get_int64()  # f_blocks
-        msg.get_int64()  # f_bfree
-        return msg.get_int64() * frsize  # f_bavail
-
-
-def _verifier_statut(t: int, msg: Message) -> None:
-    if t != CMD_STATUS:
-        raise SFTPError("réponse SFTP inattendue")
-    code = msg.get_int()
-    if code != SFTP_OK:
-        raise _StatutSftp(code, msg.get_text())
-
-
 @dataclass
 class _Connexion:
     transport: paramiko.Transport
-    sftp: _Sftp
+    sftp: ClientSftp
     bloc_lecture: int
     bloc_ecriture: int
 
@@ -269,6 +161,11 @@ class SftpDropZone(DropZone):
             self._cnx.fermer()
             self._cnx = None
 
+    def __del__(self) -> None:
+        # A safety net for zones nobody closed; the transport's thread is a daemon anyway.
+        with contextlib.suppress(Exception):
+            self.close()
+
     @property
     def adresse_locale(self) -> tuple[str, int] | None:
         """The local address of the open connection (diagnostics), None when not connected."""
@@ -293,15 +190,24 @@ class SftpDropZone(DropZone):
 
         return self._executer(f"liste du dossier d'entrée {self.config.inbox}", lister)
 
+    @property
+    def outbox(self) -> str:
+        if self.config.outbox is None:
+            raise DropZoneError(f"{self.nom} : aucun dossier de sortie configuré")
+        return self.config.outbox
+
     def lister_sortie(self) -> list[str]:
+        if self.config.outbox is None:
+            return []
+
         def lister(cnx: _Connexion) -> list[str]:
             return sorted(
                 a.filename
-                for a in cnx.sftp.listdir_attr(self.config.outbox)
+                for a in cnx.sftp.listdir_attr(self.outbox)
                 if a.st_mode is None or stat.S_ISREG(a.st_mode)
             )
 
-        return self._executer(f"liste du dossier de sortie {self.config.outbox}", lister)
+        return self._executer(f"liste du dossier de sortie {self.outbox}", lister)
 
     def lire(self, nom: str) -> bytes:
         """The bytes of an inbox file, downloaded whole (through the staging folder)."""
@@ -348,10 +254,11 @@ class SftpDropZone(DropZone):
 
     def deposer(self, nom: str, data: bytes, ok: bytes) -> None:
         _nom_valide(nom)
+        outbox = self.outbox
 
         def deposer(cnx: _Connexion) -> None:
             # A stale `.ok` from an earlier attempt must not vouch for the file being replaced.
-            _supprimer(cnx.sftp, posixpath.join(self.config.outbox, nom + SUFFIXE_OK))
+            _supprimer(cnx.sftp, posixpath.join(outbox, nom + SUFFIXE_OK))
             self._nettoyer_temporaires(cnx, nom)
             self._publier(cnx, nom, data)
             self._publier(cnx, nom + SUFFIXE_OK, ok)
@@ -386,7 +293,7 @@ class SftpDropZone(DropZone):
     ) -> str:
         sftp = cnx.sftp
         empreinte = hashlib.sha256()
-        reponses = _Reponses()
+        reponses = Reponses()
         en_vol: dict[int, tuple[int, int]] = {}  # request -> (offset, length)
         arrives: dict[int, bytes] = {}  # offset -> data not yet written in order
         demande = ecrit = 0
@@ -396,7 +303,7 @@ class SftpDropZone(DropZone):
                 num = sftp.envoyer(reponses, CMD_READ, handle, int64(demande), n)
                 en_vol[num] = (demande, n)
                 demande += n
-            sftp._read_response()
+            sftp.recevoir()
             for num in [k for k in reponses.recues if k in en_vol]:
                 t, msg = reponses.recues.pop(num)
                 offset, n = en_vol.pop(num)
@@ -406,7 +313,7 @@ class SftpDropZone(DropZone):
                         raise DropZoneError(
                             f"{self.nom} : {nom} raccourci pendant le téléchargement"
                         )
-                    raise _StatutSftp(code, msg.get_text())
+                    raise StatutSftp(code, msg.get_text())
                 if t != CMD_DATA:
                     raise SFTPError("réponse inattendue à une lecture")
                 morceau = msg.get_string()
@@ -435,7 +342,7 @@ class SftpDropZone(DropZone):
             distant, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL | SFTP_FLAG_TRUNC, 0o600
         )
         with _handle(cnx, handle):
-            reponses = _Reponses()
+            reponses = Reponses()
             en_vol: dict[int, int] = {}  # request -> length
             envoye = confirme = 0
             while confirme < len(data):
@@ -444,10 +351,10 @@ class SftpDropZone(DropZone):
                     num = sftp.envoyer(reponses, CMD_WRITE, handle, int64(envoye), morceau)
                     en_vol[num] = len(morceau)
                     envoye += len(morceau)
-                sftp._read_response()
+                sftp.recevoir()
                 for num in [k for k in reponses.recues if k in en_vol]:
                     t, msg = reponses.recues.pop(num)
-                    _verifier_statut(t, msg)
+                    verifier_statut(t, msg)
                     confirme += en_vol.pop(num)
                     if self.progression is not None:
                         self.progression(nom, confirme, len(data))
@@ -457,8 +364,8 @@ class SftpDropZone(DropZone):
     def _publier(self, cnx: _Connexion, nom: str, data: bytes) -> None:
         """Upload under a hidden temporary name, check, chmod 0600, rename to `nom`."""
         sftp = cnx.sftp
-        final = posixpath.join(self.config.outbox, nom)
-        temporaire = posixpath.join(self.config.outbox, f".{nom}.{secrets.token_hex(6)}.part")
+        final = posixpath.join(self.outbox, nom)
+        temporaire = posixpath.join(self.outbox, f".{nom}.{secrets.token_hex(6)}.part")
         try:
             self._ecrire(cnx, temporaire, nom, data)
             taille = sftp.stat(temporaire).st_size
@@ -469,7 +376,7 @@ class SftpDropZone(DropZone):
             sftp.chmod(temporaire, 0o600)
             self._renommer(sftp, temporaire, final)
         except BaseException as exc:
-            if isinstance(exc, _StatutSftp) and exc.code == SFTP_FAILURE:
+            if isinstance(exc, StatutSftp) and exc.code == SFTP_FAILURE:
                 # Measured before the temporary file is removed and frees its share.
                 libre = self._octets_libres(sftp)
                 if libre is not None and libre < len(data):
@@ -482,9 +389,9 @@ class SftpDropZone(DropZone):
                 self._effacer_temporaire(cnx, temporaire)
             raise
 
-    def _octets_libres(self, sftp: _Sftp) -> int | None:
+    def _octets_libres(self, sftp: ClientSftp) -> int | None:
         try:
-            return sftp.octets_libres(self.config.outbox)
+            return sftp.octets_libres(self.outbox)
         except Exception:  # a diagnostic only: the write error is what gets reported
             return None
 
@@ -495,12 +402,12 @@ class SftpDropZone(DropZone):
             with contextlib.suppress(Exception):
                 cnx.sftp.remove(temporaire)
 
-    def _renommer(self, sftp: _Sftp, source: str, cible: str) -> None:
+    def _renommer(self, sftp: ClientSftp, source: str, cible: str) -> None:
         if "posix-rename@openssh.com" in sftp.extensions:
             try:
                 sftp.requete_ok(CMD_EXTENDED, "posix-rename@openssh.com", source, cible)
                 return
-            except _StatutSftp as exc:
+            except StatutSftp as exc:
                 if exc.code != SFTP_OP_UNSUPPORTED:
                     raise
         # Plain SFTP rename refuses to replace a file: the final name is briefly absent,
@@ -511,9 +418,9 @@ class SftpDropZone(DropZone):
     def _nettoyer_temporaires(self, cnx: _Connexion, nom: str) -> None:
         """Remove the temporary files an interrupted earlier deposit of `nom` left behind."""
         prefixe = f".{nom}."
-        for entree in cnx.sftp.listdir(self.config.outbox):
+        for entree in cnx.sftp.listdir(self.outbox):
             if entree.startswith(prefixe) and entree.endswith(".part"):
-                _supprimer(cnx.sftp, posixpath.join(self.config.outbox, entree))
+                _supprimer(cnx.sftp, posixpath.join(self.outbox, entree))
 
     # -- connection and retries ------------------------------------------------------------
 
@@ -571,7 +478,7 @@ class SftpDropZone(DropZone):
             raison = "permission refusée par le serveur"
         elif isinstance(exc, OSError) and exc.errno == errno.ENOENT:
             raison = "fichier ou dossier introuvable sur le serveur"
-        elif isinstance(exc, _StatutSftp) and exc.code == SFTP_FAILURE:
+        elif isinstance(exc, StatutSftp) and exc.code == SFTP_FAILURE:
             raison = "le serveur a refusé l'opération (échec SFTP)"
         else:
             raison = f"erreur SFTP ({type(exc).__name__})"
@@ -685,7 +592,7 @@ class SftpDropZone(DropZone):
             )
             canal.settimeout(c.timeout)
             canal.invoke_subsystem("sftp")
-            sftp = _Sftp(canal)
+            sftp = ClientSftp(canal)
             lecture, ecriture = sftp.limites()
             log.debug("%s : connecté depuis %s", self.nom, sock.getsockname())
             return _Connexion(transport, sftp, lecture, ecriture)
@@ -721,7 +628,7 @@ def _handle(cnx: _Connexion, handle: bytes) -> Iterator[None]:
     cnx.sftp.requete_ok(CMD_CLOSE, handle)
 
 
-def _supprimer(sftp: _Sftp, chemin: str) -> None:
+def _supprimer(sftp: ClientSftp, chemin: str) -> None:
     """Remove a remote file if it is there."""
     try:
         sftp.remove(chemin)
@@ -761,3 +668,41 @@ def _raison_reseau(exc: BaseException, coupee: bool) -> str:
     if coupee or isinstance(exc, EOFError | paramiko.SSHException):
         return "connexion interrompue"
     return f"erreur réseau ({type(exc).__name__})"
+
+
+class _Dossiers(Protocol):
+    """What `depot_sftp` reads of the deployment's settings (pipelines.reglages.Reglages)."""
+
+    @property
+    def home(self) -> Path: ...
+    @property
+    def inbox(self) -> Path: ...
+    @property
+    def outbox(self) -> Path: ...
+
+
+def depot_sftp(
+    settings: Path | None, reglages: _Dossiers, environ: Mapping[str, str] | None = None
+) -> Depot:
+    """Each system's drop zone: its SFTP server when it has SFTP settings, else local folders.
+
+    SFTP settings come from the TOML file `settings` and the PASSERELLE_SFTP_* variables
+    (connectors/sftp_config.py); the systems without any use the local folders of
+    `reglages`, as `Depot.local`. Downloads are staged under `reglages.home/staging/sftp/`
+    unless a system's settings name another folder. Raises `SftpConfigError` for invalid
+    settings, or a settings file that configures no system. Nothing connects until a zone
+    is used.
+    """
+    configs = charger_tout(environ, settings)
+    if settings is not None and not configs:
+        raise SftpConfigError(
+            f"{settings} : aucun système configuré pour SFTP "
+            f"(tables {', '.join(f'[sftp.{s.lower()}]' for s in SYSTEMES)})"
+        )
+    zones = dict(Depot.local(reglages.inbox, reglages.outbox).zones)
+    for systeme, config in configs.items():
+        if config.staging is None:
+            staging = Path(reglages.home) / "staging" / "sftp" / systeme.lower()
+            config = replace(config, staging=staging)
+        zones[systeme] = SftpDropZone(config)
+    return Depot(zones)

@@ -1,23 +1,25 @@
 """How to reach each system's SFTP server: `SftpConfig`, from the environment or a settings file.
 
-A system (GIDE, P3, DUDE) uses SFTP when one of its settings is given, in either place;
-otherwise it uses the local folders. An environment variable overrides the same setting of
-the file.
+A system (GIDE, P3, DUDE, or REF for the reference lists) uses SFTP when one of its
+settings is given, in either place; otherwise it uses the local folders. An environment
+variable overrides the same setting of the file.
 
-Environment, `<S>` being GIDE, P3 or DUDE:
+Environment, `<S>` being GIDE, P3, DUDE or REF:
 
     PASSERELLE_SFTP_<S>_HOST, _PORT (22), _USER, _KEY (private key file),
     _KNOWN_HOSTS (OpenSSH known_hosts file holding the server's key), _INBOX, _OUTBOX
-    (remote folders), _CONNECT_TIMEOUT (s, 15), _TIMEOUT (s, 60: any single network wait
-    once connected), _KEEPALIVE (s, 30), _RETRIES (3), _BACKOFF (s, 2: first pause, doubled
-    at each retry), _BACKOFF_MAX (s, 60), _STAGING (local folder for downloads, default
-    `$PASSERELLE_HOME/staging/<s>`, `var/staging/<s>` without PASSERELLE_HOME),
-    _WINDOW_SIZE, _MAX_PACKET_SIZE, _MAX_REQUESTS (throughput tuning, see `SftpConfig`).
+    (remote folders; REF has no outbox), _CONNECT_TIMEOUT (s, 15), _TIMEOUT (s, 60: any
+    single network wait once connected), _KEEPALIVE (s, 30), _RETRIES (3), _BACKOFF (s, 2:
+    first pause, doubled at each retry), _BACKOFF_MAX (s, 60), _STAGING (local folder for
+    downloads, default `$PASSERELLE_HOME/staging/sftp/<s>`, `var/...` without
+    PASSERELLE_HOME), _WINDOW_SIZE, _MAX_PACKET_SIZE, _MAX_REQUESTS (throughput tuning, see
+    `SftpConfig`).
     _KEY_PASSPHRASE: the passphrase of an encrypted key, read from the environment only,
     when connecting, and never stored or logged.
 
 Settings file (TOML), its path given by the caller or by PASSERELLE_SETTINGS; the same
-settings in lower case, one table per system, other tables of the file are ignored:
+settings in lower case, one table per system (`[sftp.gide]`, `[sftp.p3]`, `[sftp.dude]`,
+`[sftp.ref]`), other tables of the file are ignored:
 
     [sftp.gide]
     host = "sftp.gide.example.fr"
@@ -45,8 +47,8 @@ from typing import Any
 
 from schemas.contract import SYSTEMES as SYSTEMES_DU_CONTRAT
 
-# The systems that exchange files with Passerelle (REF files come through their inboxes).
-SYSTEMES = tuple(n for n, s in SYSTEMES_DU_CONTRAT.items() if s.dossier_sortant is not None)
+# GIDE, P3, DUDE, and REF: the reference lists, which arrive in an inbox and receive nothing.
+SYSTEMES = tuple(SYSTEMES_DU_CONTRAT)
 VARIABLE_SETTINGS = "PASSERELLE_SETTINGS"
 _PREFIXE = "PASSERELLE_SFTP_"
 _INTERDITS = ("password", "passphrase", "key_passphrase")
@@ -66,7 +68,7 @@ class SftpConfig:
     key: Path
     known_hosts: Path
     inbox: str
-    outbox: str
+    outbox: str | None = None  # required, but for REF which receives nothing
     port: int = 22
     connect_timeout: float = 15.0
     timeout: float = 60.0
@@ -91,7 +93,7 @@ class SftpConfig:
         if self.staging is not None:
             return self.staging
         env = os.environ if environ is None else environ
-        return Path(env.get("PASSERELLE_HOME", "var")) / "staging" / self.systeme.lower()
+        return Path(env.get("PASSERELLE_HOME", "var")) / "staging" / "sftp" / self.systeme.lower()
 
     def pause(self, essai: int) -> float:
         """Seconds to wait after failed attempt number `essai` (1-based): exponential, capped."""
@@ -169,7 +171,8 @@ def _lire_settings(chemin: Path) -> dict[str, Any]:
     inconnus = sorted(set(sftp) - {s.lower() for s in SYSTEMES})
     if inconnus:
         raise SftpConfigError(
-            f"{chemin} : système inconnu [sftp.{inconnus[0]}] (attendus : gide, p3, dude)"
+            f"{chemin} : système inconnu [sftp.{inconnus[0]}] "
+            f"(attendus : {', '.join(s.lower() for s in SYSTEMES)})"
         )
     return sftp
 
@@ -229,7 +232,8 @@ def charger(
     valeurs |= _depuis_env(systeme, env)
     if not valeurs:
         return None
-    manquants = [c for c in _OBLIGATOIRES if c not in valeurs]
+    obligatoires = [c for c in _OBLIGATOIRES if not (c == "outbox" and systeme == "REF")]
+    manquants = [c for c in obligatoires if c not in valeurs]
     if manquants:
         raise SftpConfigError(
             f"SFTP {systeme} : paramètre(s) manquant(s) : "

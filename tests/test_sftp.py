@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from connectors.dropzone import DropZoneError
-from connectors.sftp import ChecksumMismatch, HostKeyRejected
+from connectors.sftp import ChecksumMismatch, HostKeyRejected, SftpDropZone, depot_sftp
 from fixtures.sshd import ServeurSsh, generer_cle
+from pipelines.reglages import Reglages
 from schemas.dialect import FichierRejete, Ok
 from tests.sshd import FabriqueZone
 
@@ -579,3 +580,30 @@ def test_depot_disque_plein_erreur_claire_rien_de_partiel(
     petit = os.urandom(100_000)
     zone.deposer(NOM, petit, Ok.of(petit, 1).render())
     assert (outbox_minuscule / NOM).read_bytes() == petit
+
+
+def test_depot_sftp_de_bout_en_bout(sshd: ServeurSsh, tmp_path: Path) -> None:
+    serveur = tmp_path / "serveur"
+    (serveur / "inbox").mkdir(parents=True)
+    (serveur / "outbox").mkdir()
+    _deposer_entree(serveur / "inbox", NOM, b"a;b\n1;2\n")
+    settings = tmp_path / "passerelle.toml"
+    settings.write_text(
+        "[sftp.gide]\n"
+        f'host = "127.0.0.1"\nport = {sshd.port}\nuser = "{sshd.user}"\n'
+        f'key = "{sshd.cle_client}"\n'
+        f'known_hosts = "{sshd.known_hosts(tmp_path / "known_hosts")}"\n'
+        f'inbox = "{serveur / "inbox"}"\noutbox = "{serveur / "outbox"}"\n'
+    )
+    depot = depot_sftp(settings, Reglages.depuis_env({"PASSERELLE_HOME": str(tmp_path)}), {})
+    gide = depot.zone("GIDE")
+
+    assert [f.nom for z in depot.zones_entree() if z is gide for f in z.lister()] == [NOM]
+    assert gide.lire(NOM) == b"a;b\n1;2\n"
+    gide.deposer("GIDE_IN_X_20100315.csv", b"x\n", b"ok\n")
+    assert sorted(os.listdir(serveur / "outbox")) == [
+        "GIDE_IN_X_20100315.csv",
+        "GIDE_IN_X_20100315.csv.ok",
+    ]
+    assert isinstance(gide, SftpDropZone)
+    gide.close()

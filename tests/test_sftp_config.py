@@ -84,6 +84,13 @@ def test_variable_d_environnement_prime_sur_le_fichier(tmp_path: Path) -> None:
     assert config.user == "passerelle"
 
 
+def test_ref_sans_dossier_de_sortie() -> None:
+    env = {k.replace("_GIDE_", "_REF_"): v for k, v in COMPLET.items() if "OUTBOX" not in k}
+    config = charger("REF", env)
+    assert config is not None
+    assert config.outbox is None
+
+
 def test_systeme_sans_reglage_reste_local() -> None:
     assert charger("DUDE", COMPLET) is None
     assert set(charger_tout(COMPLET)) == {"GIDE"}
@@ -150,7 +157,7 @@ def test_staging_par_defaut_sous_passerelle_home() -> None:
     config = charger("GIDE", COMPLET)
     assert config is not None
     assert config.dossier_staging({"PASSERELLE_HOME": "/srv/passerelle"}) == Path(
-        "/srv/passerelle/staging/gide"
+        "/srv/passerelle/staging/sftp/gide"
     )
-    assert config.dossier_staging({}) == Path("var/staging/gide")
+    assert config.dossier_staging({}) == Path("var/staging/sftp/gide")
     assert config.variable_phrase_secrete.endswith("_GIDE_KEY_PASSPHRASE")  # a variable name
