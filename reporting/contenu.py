@@ -49,7 +49,10 @@ class ContenuRapport:
 
     @property
     def signalements(self) -> pl.DataFrame:
-        """code, nuit, cle: the events this night lists, for the `signalements` table."""
+        """code, nuit, cle: the events this night lists, for the `signalements` table (from the
+        clear report: a pseudonymised one has no keys)."""
+        if self.pseudonymise:
+            raise ValueError("rapport pseudonymisé : signalements à prendre du rapport en clair")
         return signalements(self.anomalies, self.jour)
 
 

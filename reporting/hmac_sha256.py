@@ -8,9 +8,10 @@ once; each value then costs one compression per 64-byte block of (value + paddin
 for the outer hash: two for an identifier.
 
 The result is checked against Python's `hmac` module in the tests (property-based, any
-text). On this project's machines 1 M distinct identifiers take about 1.5 s (the `hmac` loop
-about 1.1 s): the point is not speed but keeping the house rule (no Python loop over rows)
-with a function whose cost is a fixed number of column operations.
+text). Measured on this project's 2-core machine, 1 M distinct identifiers (12 characters)
+take 4.2 to 5.2 s, about as long as calling `hmac` once per value (5.4 s): the point is not
+speed but the house rule (no Python loop over rows), with a cost that is a fixed number of
+column operations per 65 536 values.
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ same pseudonym on every night and in every file, so analysts can still follow an
 without the key a pseudonym cannot be recomputed from a known identifier (unlike a plain
 hash of an 8-character id, which anyone can invert by trying them all).
 
-Replaced: the identifier columns of the anomalies and the episodes, the identifiers quoted
-in messages and actions (found by their contract patterns, whole words only), and the
-internal keys. The hash is computed once
-per distinct value, vectorised (`reporting.hmac_sha256`).
+Replaced: the identifier columns of the anomalies and the episodes, and the identifiers
+quoted in messages and actions (found by their contract patterns, whole words only). The
+internal event keys are dropped: `signalements` must be stored from the clear report. The
+hash is computed once per distinct value, vectorised (`reporting.hmac_sha256`); on this
+project's 2-core machine, 1 M distinct identifiers take about 4 s (the `hmac` module called
+once per value, about 5 s), and pseudonymising a national report (500 000 episodes,
+200 000 anomalies) about 8 s.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ CLE_MINIMALE = 16  # bytes
 # Identifiers as the contract writes them: affectation, alerte, demandeur d'emploi.
 MOTIF_IDENTIFIANT = r"\bAF[0-9]{10}\b|\bAL[0-9]{10}\b|\b[0-9]{7}[0-9A-Z]\b"
 _COLONNES_ID = ("id_affectation", "id_de")
-_COLONNES_TEXTE = ("message", "action", "cle")
+_COLONNES_TEXTE = ("message", "action")
+_MARQUE = "\x1f"  # never in a message: frames the identifiers found, to split on
 
 
 def pseudonymes(valeurs: pl.Series, cle: bytes) -> pl.DataFrame:
@@ -55,40 +59,35 @@ def _identifiants(contenu: ContenuRapport) -> pl.Series:
 
 
 def _remplacer(frame: pl.DataFrame, table: pl.DataFrame, colonnes: tuple[str, ...]) -> pl.DataFrame:
-    exprs = [
-        pl.col(c).replace_strict(table["valeur"], table["pseudonyme"], default=pl.col(c))
-        for c in colonnes
-        if c in frame.columns
-    ]
-    return frame.with_columns(exprs) if exprs else frame
+    for c in colonnes:
+        if c in frame.columns:
+            frame = (
+                frame.join(
+                    table.rename({"valeur": c, "pseudonyme": "_pseudo"}),
+                    on=c,
+                    how="left",
+                    maintain_order="left",
+                )
+                .with_columns(pl.coalesce("_pseudo", c).alias(c))
+                .drop("_pseudo")
+            )
+    return frame
 
 
 def _remplacer_textes(frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
-    """Each text cut into word and non-word runs; a run equal to an identifier is replaced
-    (whole words only: a file name or a checksum that contains digits is left alone)."""
-    colonnes = [c for c in _COLONNES_TEXTE if c in frame.columns]
-    if not colonnes or frame.is_empty():
-        return frame
-    numerotee = frame.with_row_index("_ligne")
-    remplacees = []
-    for c in colonnes:  # three text columns
-        morceaux = (
-            numerotee.select("_ligne", pl.col(c).str.extract_all(r"\w+|\W+").alias("_m"))
-            .with_columns(pl.int_ranges(pl.col("_m").list.len()).alias("_rang"))
-            .explode("_m", "_rang")
-            .with_columns(
-                pl.col("_m").replace_strict(
-                    table["valeur"], table["pseudonyme"], default=pl.col("_m")
-                )
-            )
-            .group_by("_ligne")
-            .agg(pl.col("_m").sort_by("_rang").str.join("").alias(c))
-        )
-        remplacees.append(morceaux)
-    out = numerotee.drop(colonnes)
-    for r in remplacees:
-        out = out.join(r, on="_ligne", how="left")
-    return out.sort("_ligne").select(frame.columns)
+    """The identifiers quoted in a text (whole words of the contract's patterns) framed by a
+    separator, the text split on it, the identifier pieces replaced, the pieces joined back:
+    a file name or a checksum that contains digits is left alone."""
+    return frame.with_columns(
+        pl.col(c)
+        .str.replace_all(MOTIF_IDENTIFIANT, f"{_MARQUE}${{0}}{_MARQUE}")
+        .str.split(_MARQUE)
+        .list.eval(pl.element().replace(table["valeur"], table["pseudonyme"]))
+        .list.join("")
+        .alias(c)
+        for c in _COLONNES_TEXTE
+        if c in frame.columns
+    )
 
 
 def pseudonymiser(contenu: ContenuRapport, cle: bytes) -> ContenuRapport:
@@ -97,7 +96,8 @@ def pseudonymiser(contenu: ContenuRapport, cle: bytes) -> ContenuRapport:
     anomalies = _remplacer_textes(_remplacer(contenu.anomalies, table, _COLONNES_ID), table)
     return replace(
         contenu,
-        anomalies=anomalies,
+        # The keys stay with the clear report (they feed `signalements`): none here.
+        anomalies=anomalies.with_columns(pl.lit(None, dtype=pl.String).alias("cle")),
         episodes=_remplacer(contenu.episodes, table, _COLONNES_ID),
         pseudonymise=True,
     )
