@@ -124,7 +124,6 @@ def _feuille_indicateurs(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> No
         table_style=STYLE,
         autofilter=True,
         freeze_panes=(1, 0),
-        column_formats={"valeur": "#,##0.####"},
         column_widths=_largeurs(frame, {"libelle": 36, "indicateur": 20, "modalite": 34}, 11),
     )
 

@@ -25,9 +25,15 @@ from reporting.pseudonymisation import pseudonymiser as pseudonymiser_contenu
 FICHIERS = ("anomalies.csv", "indicateurs.csv", "etats.parquet", "rapport.xlsx", "rapport.html")
 
 
+# Derived from the birth date: kept in the state, left out of the report's files.
+COLONNES_RETIREES = ("age_affectation",)
+
+
 def etats_parquet(contenu: ContenuRapport) -> bytes:
+    """The episodes of the night (`Etat.episodes` without the age at affectation)."""
     tampon = io.BytesIO()
-    contenu.episodes.write_parquet(tampon, compression="zstd", statistics=True)
+    episodes = contenu.episodes.drop(COLONNES_RETIREES, strict=False)
+    episodes.write_parquet(tampon, compression="zstd", statistics=True)
     return tampon.getvalue()
 
 

@@ -95,7 +95,7 @@ def entrees_contre_objectif(serie: pl.DataFrame, titre: str, d: dt.date) -> str:
 
     `serie`: mois, entrees, cumul, objectif, prorata (rules.series_mensuelles.entrees_par_mois).
     """
-    largeur, hauteur, g, dr, h, b = 260, 156, 34, 8, 40, 22
+    largeur, hauteur, g, dr, h, b = 260, 156, 44, 8, 40, 22
     mois = serie.get_column("mois").to_list()
     entrees = serie.get_column("entrees").to_list()
     cumul = serie.get_column("cumul").to_list()

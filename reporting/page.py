@@ -182,10 +182,8 @@ def _fr(x: float | None, decimales: int = 0) -> str:
 def _synthese(contenu: ContenuRapport) -> str:
     a = contenu.anomalies
     par_sev = dict(a.group_by("severite").len().iter_rows())
-    cartes = [
-        _carte(_fr(par_sev.get(s, 0)), f"anomalies {s.lower()}s", s)
-        for s in ("BLOQUANT", "ALERTE", "INFO")
-    ]
+    libelles = {"BLOQUANT": "anomalies bloquantes", "ALERTE": "alertes", "INFO": "informations"}
+    cartes = [_carte(_fr(par_sev.get(s, 0)), lib, s) for s, lib in libelles.items()]
     annee = contenu.jour.year
     entrees = _indicateur(contenu, NATIONAL, "FR", "ENTREES_OBJECTIF")
     objectif = _indicateur(contenu, NATIONAL, "FR", "OBJECTIF")

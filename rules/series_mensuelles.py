@@ -66,7 +66,7 @@ def stock_par_mois(etat: Etat, nb_mois: int = 12) -> pl.DataFrame:
             "ALERTE": alerte,
         }
         exprs += [e.sum().alias(f"{i}|{c}") for c, e in par_categorie.items()]
-    ligne = ep.select(exprs) if ep.height else pl.DataFrame({k: [0] for k in _noms(jours)})
+    ligne = ep.select(exprs)  # sums over no row are 0: one row even for an empty state
     return (
         ligne.unpivot(variable_name="_cle", value_name="episodes")
         .with_columns(
@@ -88,10 +88,6 @@ def stock_par_mois(etat: Etat, nb_mois: int = 12) -> pl.DataFrame:
             ),
         )
     )
-
-
-def _noms(jours: list[dt.date]) -> list[str]:
-    return [f"{i}|{c}" for i in range(len(jours)) for c in CATEGORIES_STOCK]
 
 
 def entrees_par_mois(etat: Etat, objectifs_ref: pl.DataFrame) -> pl.DataFrame:

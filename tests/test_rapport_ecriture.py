@@ -200,8 +200,8 @@ def test_classeur_lu_par_calamine_objectifs_et_qualite(ecrit):
 
 def test_etats_parquet_les_episodes_de_la_nuit(ecrit, rapport):
     lu = pl.read_parquet(ecrit["etats.parquet"])
-    assert lu.equals(rapport.episodes)
-    assert not {"nom", "prenom", "date_naissance"} & set(lu.columns)
+    assert lu.equals(rapport.episodes.drop("age_affectation"))
+    assert not {"nom", "prenom", "date_naissance", "age_affectation"} & set(lu.columns)
 
 
 def test_aucune_donnee_personnelle_dans_les_sorties(ecrit):
@@ -258,3 +258,20 @@ def test_pseudonymise_le_meme_identifiant_dans_un_nom_de_fichier_reste_intact(ra
 def test_pseudonymise_refuse_une_cle_trop_courte(rapport, tmp_path):
     with pytest.raises(ValueError, match="trop courte"):
         reporting.ecrire_rapport(tmp_path, rapport, b"court")
+
+
+def test_ecrire_rapport_d_une_nuit_sans_rien(tmp_path):
+    from tests.rules.builders import Entrees
+
+    vide = reporting.construire(
+        Entrees(referentiel=False).etat(NUIT), reporting.EntreesAnomalies(), referentiels_vides()
+    )
+    chemins = {p.name: p for p in reporting.ecrire_rapport(tmp_path, vide)}
+    assert lire_csv(chemins["anomalies.csv"]).height == 0
+    assert lire_csv(chemins["anomalies.csv"]).columns == COLONNES_CSV
+    assert "Aucune anomalie" in chemins["rapport.html"].read_text(encoding="utf-8")
+    assert vide.complete and vide.signalements.is_empty()
+
+
+def referentiels_vides() -> reporting.Referentiels:
+    return reporting.Referentiels.vides()

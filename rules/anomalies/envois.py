@@ -131,7 +131,7 @@ def correction_apres_envoi(etat: Etat, entrees: EntreesAnomalies) -> pl.DataFram
         .otherwise(
             texte(
                 envoyee,
-                " a changé après une ligne reçue en retard : nouvel envoi dans ",
+                " a changé après une ligne reçue en retard : correction portée par ",
                 pl.col("flux"),
                 " (",
                 _contenu_actuel(),

@@ -97,7 +97,7 @@ def depassement_objectif(etat: Etat, referentiels: Referentiels, seuils: Seuils)
             qui,
             " : ",
             pl.col("_entrees"),
-            " entrées comptabilisées en ",
+            " entrée(s) comptabilisée(s) en ",
             pl.lit(str(annee)),
             " pour un objectif de ",
             pl.col("objectif"),
