@@ -125,11 +125,11 @@ def fichier_rejete(entrees: EntreesAnomalies) -> pl.DataFrame:
     message = texte(
         "Fichier ",
         pl.col("nom"),
-        " rejeté en entier (",
-        motif,
-        ") : ",
-        pl.col("message_rejet"),
-        ".",
+        " rejeté en entier : ",
+        pl.coalesce(pl.col("message_rejet"), motif),
+        " (",
+        pl.col("motif_rejet"),
+        ").",
         quarantaine,
         remplace.otherwise(pl.lit("")),
     )

@@ -155,7 +155,9 @@ def test_fichier_rejete_signale_la_version_rejetee():
         "GIDE",
         D,
     )
-    assert "nombre de lignes" in a["message"] and "9 lignes au lieu de 10" in a["message"]
+    assert a["message"] == (
+        "Fichier GIDE_STATUTS_20101004.csv rejeté en entier : 9 lignes au lieu de 10 (NB_LIGNES)."
+    )
     assert a["action"].startswith("Demander à Pôle emploi (GIDE) un nouvel envoi")
 
 
