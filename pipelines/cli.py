@@ -94,6 +94,8 @@ def _config_ressource(reglages, args: argparse.Namespace) -> dict[str, object]:
     }
     if getattr(args, "sftp_config", None):
         config["sftp_config"] = args.sftp_config
+    if getattr(args, "pseudonymise", False):
+        config["pseudonymiser"] = True
     return config
 
 
@@ -115,6 +117,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     nuits = _nuits(args)
     reglages = _reglages(args)
+    _cle(args)  # fail before any work when the key is missing
+    if args.sftp_config:
+        from connectors.sftp import depot_sftp
+        from connectors.sftp_config import SftpConfigError
+
+        try:
+            depot_sftp(Path(args.sftp_config), reglages)
+        except (SftpConfigError, OSError) as exc:
+            raise UsageError(f"configuration SFTP invalide : {exc}") from exc
     if not args.sftp_config and not reglages.inbox.is_dir():
         raise UsageError(f"dossier d'entrée introuvable : {reglages.inbox}")
     try:
@@ -142,6 +153,46 @@ def cmd_run(args: argparse.Namespace) -> int:
             if code == EXIT_OK:
                 code = EXIT_INCOMPLET
     return code
+
+
+def _cle(args: argparse.Namespace) -> bytes | None:
+    from pipelines.rapport import CleManquante, cle_pseudonymisation
+
+    if not getattr(args, "pseudonymise", False):
+        return None
+    try:
+        return cle_pseudonymisation()
+    except CleManquante as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from connectors.database import DatabaseError
+    from pipelines import etat_nuit, rapport
+
+    reglages = _reglages(args)
+    cle = _cle(args)
+    try:
+        db = _verifier_base(reglages.db_url)
+        db.creer_schema()
+    except DatabaseError as exc:
+        print(f"passerelle : {exc}", file=sys.stderr)
+        return EXIT_ERREUR
+    resultat = etat_nuit.calculer(db, args.date)
+    produit = rapport.produire(
+        db,
+        reglages.reports,
+        args.date,
+        resultat.etat,
+        resultat.enregistrements,
+        resultat.referentiels,
+        cle,
+    )
+    print(
+        f"rapport du {args.date:%d/%m/%Y} reconstruit : {reglages.reports / args.date.isoformat()}"
+        f" ({produit.contenu.anomalies.height} anomalies" + (", pseudonymisé)" if cle else ")")
+    )
+    return EXIT_OK
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -172,6 +223,15 @@ def _options_communes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", help="base de données (PASSERELLE_DB_URL)")
 
 
+def _option_pseudonymise(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="rapports avec identifiants remplacés par HMAC-SHA256 "
+        "(clé dans PASSERELLE_CLE_PSEUDONYMISATION)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="passerelle",
@@ -191,7 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--sftp-config", metavar="FICHIER", help="zones SFTP (fichier TOML)")
     run.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    _option_pseudonymise(run)
     run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser(
+        "report", help="reconstruire le rapport d'une nuit depuis la base, sans réingérer"
+    )
+    report.add_argument("--date", type=_date, required=True, metavar="AAAA-MM-JJ")
+    _options_communes(report)
+    _option_pseudonymise(report)
+    report.set_defaults(func=cmd_report)
 
     purge = sub.add_parser(
         "purge", help="supprimer les copies et quarantaines antérieures à une date"

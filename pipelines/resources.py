@@ -30,6 +30,7 @@ class PasserelleResource(dg.ConfigurableResource):
     seuil_quarantaine: float | None = None
     allow_partial: bool = False
     sftp_config: str | None = None
+    pseudonymiser: bool = False  # reports with identifiers replaced (HMAC, key from env)
 
     def reglages(self) -> Reglages:
         env = dict(os.environ)
@@ -47,11 +48,12 @@ class PasserelleResource(dg.ConfigurableResource):
         return Reglages.depuis_env(env).avec(allow_partial=self.allow_partial)
 
     def depot(self) -> Depot:
+        """Local folders, unless SFTP zones are configured (settings file or environment)."""
         r = self.reglages()
-        if self.sftp_config:
+        if self.sftp_config or any(k.startswith("PASSERELLE_SFTP_") for k in os.environ):
             from connectors.sftp import depot_sftp
 
-            return depot_sftp(Path(self.sftp_config), r)
+            return depot_sftp(Path(self.sftp_config) if self.sftp_config else None, r)
         return Depot.local(r.inbox, r.outbox)
 
     def database(self) -> Database:

@@ -1,30 +1,20 @@
 """The night's completeness and the state of every cotraitance episode as of the night."""
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import dagster as dg
 import polars as pl
 
 import schemas
-from pipelines import completude, incidents, ingestion
+from pipelines import completude, etat_nuit, incidents, ingestion
 from pipelines.assets.presentation import cle_entrant
+from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
 
 CLE_COMPLETUDE = dg.AssetKey(["cotraitance", "completude"])
 CLE_ETATS = dg.AssetKey(["cotraitance", "etats"])
 VALIDES = [cle_entrant(f, "valide") for f in schemas.ENTRANTS]
-
-
-@dataclass(frozen=True)
-class ResultatEtat:
-    """The state of the night and every outbound record that exists as of the night."""
-
-    etat: Any  # rules.etat.Etat
-    enregistrements: dict[str, pl.DataFrame]
 
 
 @dg.asset(
@@ -128,35 +118,25 @@ def _compter(episodes: pl.DataFrame) -> dict[str, int]:
 def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:
-    from rules.etat import etat_au
-    from rules.sortants import enregistrements
-
-    from rules.historique import au
-
     nuit = nuit_de(context)
-    debut = time.perf_counter()
-    historique = ingestion.charger_historique(passerelle.database(), nuit)
-    lecture = time.perf_counter() - debut
-    entrees = au(historique, nuit)
-    etat = etat_au(entrees, nuit)
-    records = enregistrements(etat, entrees, nuit)
-    calcul = time.perf_counter() - debut - lecture
+    resultat = etat_nuit.calculer(passerelle.database(), nuit)
+    etat, records = resultat.etat, resultat.enregistrements
     episodes = etat.episodes
     ouverts = episodes.filter(pl.col("date_fin").is_null())
     doublons = ouverts.group_by("id_de").len().filter(pl.col("len") > 1).height
     context.log.info(
         f"{episodes.height} épisodes au {nuit:%d/%m/%Y} ({ouverts.height} ouverts), "
-        f"historique lu en {lecture:.1f} s, règles en {calcul:.1f} s"
+        f"historique lu en {resultat.lecture_s:.1f} s, règles en {resultat.calcul_s:.1f} s"
     )
     comptes = _compter(episodes)
     yield dg.Output(
-        ResultatEtat(etat=etat, enregistrements=records),
+        resultat,
         metadata={
             "episodes": episodes.height,
             "episodes_ouverts": ouverts.height,
             "par_phase_et_etat": dg.MetadataValue.json(comptes),
-            "lecture_historique_s": round(lecture, 2),
-            "calcul_regles_s": round(calcul, 2),
+            "lecture_historique_s": round(resultat.lecture_s, 2),
+            "calcul_regles_s": round(resultat.calcul_s, 2),
             **{f"enregistrements/{k}": v.height for k, v in records.items()},
         },
     )

@@ -9,8 +9,9 @@ import dagster as dg
 
 import schemas
 from pipelines import completude, emission
-from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, ResultatEtat
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
 from pipelines.assets.presentation import cle_sortant, groupe_sortant
+from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux

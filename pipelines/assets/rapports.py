@@ -1,0 +1,112 @@
+"""The night's reconciliation report, as an asset: what the operator sees in the UI."""
+
+import dagster as dg
+import polars as pl
+
+import schemas
+from pipelines import rapport
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
+from pipelines.assets.presentation import cle_sortant
+from pipelines.etat_nuit import ResultatEtat
+from pipelines.partitions import nuit_de, nuits
+from pipelines.resources import PasserelleResource
+from reporting.contenu import ContenuRapport
+
+CLE_RAPPORT = dg.AssetKey(["rapports", "rapport"])
+SEVERITES = ("BLOQUANT", "ALERTE", "INFO")
+
+
+def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
+    """The synthesis an operator reads in the UI: is there something for a human tonight?"""
+    a = contenu.anomalies
+    par_severite = {s: a.filter(pl.col("severite") == s).height for s in SEVERITES}
+    lignes = [
+        f"### Nuit du {contenu.jour:%d/%m/%Y}",
+        "",
+        f"- Fichiers : {'complets' if contenu.complete else '**INCOMPLETS**'} ; "
+        f"flux sortants : {'émis' if contenu.emise else '**non émis**'}",
+        f"- Anomalies : **{par_severite['BLOQUANT']} bloquantes**, "
+        f"{par_severite['ALERTE']} alertes, {par_severite['INFO']} infos",
+        f"- Épisodes : {contenu.episodes.height}, dont "
+        f"{contenu.episodes.filter(pl.col('date_fin').is_null()).height} ouverts",
+        f"- Rapport : `{dossier}`",
+    ]
+    if a.height:
+        par_code = (
+            a.group_by("code", "severite").len().sort(["len", "code"], descending=[True, False])
+        )
+        lignes += ["", "| code | sévérité | nombre |", "|---|---|---|"]
+        lignes += [f"| {c} | {s} | {n} |" for c, s, n in par_code.head(15).iter_rows()]
+    return "\n".join(lignes)
+
+
+@dg.asset(
+    key=CLE_RAPPORT,
+    group_name="rapports",
+    partitions_def=nuits,
+    ins={"etat": dg.AssetIn(key=CLE_ETATS)},
+    deps=[CLE_COMPLETUDE, *(cle_sortant(f) for f in schemas.SORTANTS)],
+    description=(
+        "The reconciliation report of the night for analysts, in French: anomalies.csv, "
+        "indicateurs.csv, etats.parquet, rapport.xlsx and rapport.html in reports/<night>/. "
+        "Identifiers only, never a name."
+    ),
+    kinds={"html", "excel"},
+    owners=["team:analystes"],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "aucune_anomalie_bloquante",
+            asset=CLE_RAPPORT,
+            description="Fails when the night has a BLOQUANT anomaly: it needs a human.",
+        )
+    ],
+)
+def rapport_de_nuit(
+    context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
+) -> dg.MaterializeResult:
+    nuit = nuit_de(context)
+    reglages = passerelle.reglages()
+    cle = rapport.cle_pseudonymisation() if passerelle.pseudonymiser else None
+    produit = rapport.produire(
+        passerelle.database(),
+        reglages.reports,
+        nuit,
+        etat.etat,
+        etat.enregistrements,
+        etat.referentiels,
+        cle,
+    )
+    dossier = str(reglages.reports / nuit.isoformat())
+    a = produit.contenu.anomalies
+    par_severite = {s: a.filter(pl.col("severite") == s).height for s in SEVERITES}
+    context.log.info(
+        f"rapport du {nuit:%d/%m/%Y} écrit dans {dossier} : "
+        + ", ".join(f"{n} {s}" for s, n in par_severite.items())
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "synthese": dg.MetadataValue.md(synthese_markdown(produit.contenu, dossier)),
+            "anomalies_bloquantes": par_severite["BLOQUANT"],
+            "anomalies_alertes": par_severite["ALERTE"],
+            "anomalies_infos": par_severite["INFO"],
+            "nuit_complete": produit.contenu.complete,
+            "flux_emis": produit.contenu.emise,
+            "pseudonymise": cle is not None,
+            "dossier": dg.MetadataValue.path(dossier),
+            "fichiers": ", ".join(p.name for p in produit.fichiers),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="aucune_anomalie_bloquante",
+                passed=par_severite["BLOQUANT"] == 0,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "bloquantes": par_severite["BLOQUANT"],
+                    "codes": ", ".join(
+                        sorted(set(a.filter(pl.col("severite") == "BLOQUANT")["code"]))
+                    )
+                    or "aucun",
+                },
+            )
+        ],
+    )
