@@ -50,7 +50,7 @@ from rules.entree import (
     e6_annulations,
     e7_civis,
     e7_comptabilisation,
-    entretiens_par_jour,
+    entretiens_ordonnes,
 )
 from rules.historique import Historique, au
 from rules.sortie import (
@@ -63,7 +63,7 @@ from rules.sortie import (
     s6_activite_apres_sortie,
 )
 from rules.sources import sources
-from rules.statuts import periodes
+from rules.statuts import chronologie, periodes
 
 COLONNES_EPISODES = [
     "id_affectation",
@@ -235,17 +235,17 @@ def _phase_etat(episodes: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def candidats_avec_fin(
-    src_affectations: pl.LazyFrame,
+    affectations: pl.LazyFrame,
     identites: pl.LazyFrame,
     sorties: pl.LazyFrame,
     alertes_traitees: pl.LazyFrame,
-    entretiens_jour: pl.LazyFrame,
-    statuts: pl.LazyFrame,
+    entretiens_tries: pl.LazyFrame,
+    chrono: pl.LazyFrame,
     periodes_statut: pl.LazyFrame,
     d: dt.date,
 ) -> pl.DataFrame:
     """Every affectation dated ≤ D with the end its episode has if it opens (step 2)."""
-    c = e1_affectations(src_affectations)
+    c = e1_affectations(affectations)
     c = e3_age_et_parcours(c, identites)
     c = s2_age(c, d)
     c = s4_sorties_pole_emploi(c, sorties)
@@ -253,8 +253,8 @@ def candidats_avec_fin(
     c = c.with_columns(
         pl.min_horizontal("s2_date", "s4_date", "a3_date").alias("fin_hors_initialisation")
     )
-    c = e5_initialisations(c, entretiens_jour)
-    c = e6_annulations(c, statuts).collect().lazy()
+    c = e5_initialisations(c, entretiens_tries)
+    c = e6_annulations(c, chrono).collect().lazy()
     c = c.join(s1_suspension(c, periodes_statut, d), on="id_affectation", how="left")
     return s5_premiere_fin(c).collect()
 
@@ -263,15 +263,15 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
     """The state of night D from the inbound rows in force on D (`rules.historique.au`)."""
     src = sources(entrees, d)
     regions = src.missions_locales.select("code_ml", "code_region").collect().lazy()
-    statuts = src.statuts.collect().lazy()
-    per = periodes(statuts).collect().lazy()
-    ent_jour = entretiens_par_jour(src.entretiens).collect().lazy()
+    chrono = chronologie(src.statuts).collect().lazy()
+    per = periodes(chrono).collect().lazy()
+    ent_tries = entretiens_ordonnes(src.entretiens).collect().lazy()
     traitements = a1_traitements(src.alertes, src.traitements).collect().lazy()
     alertes_t = a1_alertes_traitees(src.alertes, traitements).collect().lazy()
     identites = src.identites.select("id_de", "date_naissance").collect().lazy()
 
     cand = candidats_avec_fin(
-        src.affectations, identites, src.sorties, alertes_t, ent_jour, statuts, per, d
+        src.affectations, identites, src.sorties, alertes_t, ent_tries, chrono, per, d
     )
     ouv = e2_ouvertures(cand)
     c = (
@@ -300,12 +300,12 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
     alertes = (
         a1_attribution(alertes_t, ep, d).join(regions, on="code_ml", how="left").collect().lazy()
     )
-    a2 = a2_a5_etat_accompagnement(ep, alertes, statuts, per, d).select(
+    a2 = a2_a5_etat_accompagnement(ep, alertes, chrono, per, d).select(
         "id_affectation",
         pl.col("etat").alias("_etat_a2"),
         pl.col("date_debut_etat").alias("_debut_a5"),
     )
-    a4 = a4_dernier_contact(ep, ent_jour)
+    a4 = a4_dernier_contact(ep, ent_tries, d)
     episodes = (
         _phase_etat(
             ep.join(a2, on="id_affectation", how="left").join(a4, on="id_affectation", how="left")
@@ -375,7 +375,7 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         ),
         sorties_gide=_trier(s4_classement(src.sorties, c).collect(), "id_affectation"),
         activites_apres_sortie=_trier(
-            s6_activite_apres_sortie(ep, src.entretiens).collect(), "id_affectation"
+            s6_activite_apres_sortie(ep, ent_tries).collect(), "id_affectation"
         ),
         civis_initialisation=_trier(civis.collect(), "id_affectation"),
     )

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import polars as pl
 
 import schemas
+from rules.cles import asof_groupe, cle_de, indexer
 from rules.etat import Etat
 from rules.sources import sources
 
@@ -37,24 +38,26 @@ def _typer(frame: pl.LazyFrame, nom: str) -> pl.DataFrame:
     )
 
 
-def _p3_statuts(episodes: pl.LazyFrame, statuts: pl.LazyFrame) -> pl.LazyFrame:
+def _p3_statuts(episodes: pl.LazyFrame, chrono: pl.LazyFrame) -> pl.LazyFrame:
     """Status rows dated while one of the DE's episodes is open (any ML)."""
-    ep = episodes.select("id_de", "date_affectation", "date_fin")
-    return (
-        statuts.select("id_de", "statut", "date_effet")
-        .sort("date_effet")
-        .join_asof(
-            ep.sort("date_affectation"),
-            left_on="date_effet",
-            right_on="date_affectation",
-            by="id_de",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        .filter(
-            pl.col("date_affectation").is_not_null()
-            & (pl.col("date_fin").is_null() | (pl.col("date_effet") < pl.col("date_fin")))
-        )
+    cle = "_k_episode"
+    ep = indexer(
+        episodes.select("id_de", "date_affectation", "date_fin"),
+        cle_de(),
+        pl.col("date_affectation"),
+        cle,
+    )
+    return asof_groupe(
+        chrono.select("id_de", "statut", "date_effet"),
+        cle_de(),
+        pl.col("date_effet"),
+        ep,
+        cle,
+        ["date_affectation", "date_fin"],
+        "backward",
+    ).filter(
+        pl.col("date_affectation").is_not_null()
+        & (pl.col("date_fin").is_null() | (pl.col("date_effet") < pl.col("date_fin")))
     )
 
 
