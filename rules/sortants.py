@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import polars as pl
 
 import schemas
-from rules.cles import asof_groupe, cle_de, indexer
+from rules.cles import cle_de
 from rules.etat import Etat
 from rules.sources import sources
 
@@ -38,26 +38,17 @@ def _typer(frame: pl.LazyFrame, nom: str) -> pl.DataFrame:
     )
 
 
-def _p3_statuts(episodes: pl.LazyFrame, chrono: pl.LazyFrame) -> pl.LazyFrame:
-    """Status rows dated while one of the DE's episodes is open (any ML)."""
-    cle = "_k_episode"
-    ep = indexer(
-        episodes.select("id_de", "date_affectation", "date_fin"),
-        cle_de(),
-        pl.col("date_affectation"),
-        cle,
-    )
-    return asof_groupe(
-        chrono.select("id_de", "statut", "date_effet"),
-        cle_de(),
-        pl.col("date_effet"),
-        ep,
-        cle,
-        ["date_affectation", "date_fin"],
-        "backward",
-    ).filter(
-        pl.col("date_affectation").is_not_null()
-        & (pl.col("date_fin").is_null() | (pl.col("date_effet") < pl.col("date_fin")))
+def _p3_statuts(episodes: pl.LazyFrame, statuts: pl.LazyFrame) -> pl.LazyFrame:
+    """Status rows dated while one of the DE's episodes is open (any ML). A DE's opened
+    episodes never overlap (E2), so a row matches at most one of them."""
+    ep = episodes.select(cle_de().alias("_k_de"), "date_affectation", "date_fin")
+    return (
+        statuts.select("id_de", "statut", "date_effet", cle_de().alias("_k_de"))
+        .join(ep, on="_k_de")
+        .filter(
+            (pl.col("date_effet") >= pl.col("date_affectation"))
+            & (pl.col("date_fin").is_null() | (pl.col("date_effet") < pl.col("date_fin")))
+        )
     )
 
 

@@ -37,7 +37,7 @@ import datetime as dt
 import polars as pl
 
 from rules.calendrier import plus_ans, plus_mois
-from rules.cles import asof_groupe, cle_de_ml, groupe, indexer
+from rules.cles import asof_groupe, cle_de, cle_de_ml, groupe, indexer
 from rules.entree import CLE_ENTRETIEN
 
 # S5's same-day order: the first listed wins.
@@ -279,13 +279,23 @@ def s3_demenagements(
     hors_zone_au_jour, else null: the anomaly's date_debut).
     """
     lendemain = d + dt.timedelta(days=1)
+    cle = "_k_adresse"
     ep = episodes.select(
-        "id_affectation", "id_de", "code_ml", "code_region", "date_affectation", "date_fin"
+        "id_affectation",
+        cle_de().alias("_k_de"),
+        "code_ml",
+        "date_affectation",
+        "date_fin",
     ).join(zones.select("code_ml").unique(), on="code_ml", how="semi")
-    adr = (
-        adresses.sort("date_effet")
-        .with_columns(pl.col("date_effet").shift(-1).over("id_de").alias("_suivante"))
-        .select("id_de", "code_commune", "date_effet", "_suivante")
+    # Address history sorted by (DE, day): the next row of the same DE ends each address.
+    k_de = groupe(pl.col(cle))
+    adr = indexer(
+        adresses.select("id_de", "code_commune", "date_effet"), cle_de(), pl.col("date_effet"), cle
+    ).select(
+        k_de.alias("_k_de"),
+        "code_commune",
+        "date_effet",
+        pl.when(k_de == k_de.shift(-1)).then(pl.col("date_effet").shift(-1)).alias("_suivante"),
     )
     dans_zone = zones.select("code_ml", "code_commune", pl.lit(True).alias("_dans_zone"))
     debut = pl.max_horizontal("date_effet", "date_affectation")
@@ -293,11 +303,11 @@ def s3_demenagements(
         pl.col("_suivante").fill_null(lendemain), pl.col("date_fin").fill_null(lendemain)
     )
     iv = (
-        ep.join(adr, on="id_de")
+        ep.join(adr, on="_k_de")
         .with_columns(debut.alias("_debut"), fin.alias("_fin"))
         .filter(pl.col("_debut") < pl.col("_fin"))
         .join(dans_zone, on=["code_ml", "code_commune"], how="left")
-        .with_columns(pl.col("_dans_zone").fill_null(False))
+        .select("id_affectation", "_debut", pl.col("_dans_zone").fill_null(False))
     )
     hors = ~pl.col("_dans_zone")
     dernier_dedans = pl.col("_debut").filter(pl.col("_dans_zone")).max()
@@ -307,16 +317,17 @@ def s3_demenagements(
     par_episode = (
         iv.group_by("id_affectation")
         .agg(
-            pl.col("id_de").first(),
-            pl.col("code_ml").first(),
-            pl.col("code_region").first(),
-            pl.col("date_affectation").first(),
-            pl.col("date_fin").first(),
             pl.col("_debut").filter(hors).min().alias("date_constat"),
             pl.col("_dans_zone").sort_by("_debut").last().alias("_dedans_dernier"),
             run_courant.min().alias("_run"),
         )
         .filter(pl.col("date_constat").is_not_null())
+        .join(
+            episodes.select(
+                "id_affectation", "id_de", "code_ml", "code_region", "date_affectation", "date_fin"
+            ),
+            on="id_affectation",
+        )
     )
     ouvert = pl.col("date_fin").is_null()
     hors_jour = ouvert & ~pl.col("_dedans_dernier")
