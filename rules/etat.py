@@ -193,8 +193,9 @@ class Etat:
     (= date_initialisation)."""
 
 
-def _trier(frame: pl.DataFrame, *cles: str) -> pl.DataFrame:
-    return frame.sort(list(cles), maintain_order=True)
+def _materialiser(*frames: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """Compute frames read several times once, together (one pass, shared sub-plans)."""
+    return [f.lazy() for f in pl.collect_all(frames)]
 
 
 def _phase_etat(episodes: pl.LazyFrame) -> pl.LazyFrame:
@@ -262,13 +263,14 @@ def candidats_avec_fin(
 def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
     """The state of night D from the inbound rows in force on D (`rules.historique.au`)."""
     src = sources(entrees, d)
-    regions = src.missions_locales.select("code_ml", "code_region").collect().lazy()
-    chrono = chronologie(src.statuts).collect().lazy()
-    per = periodes(chrono).collect().lazy()
-    ent_tries = entretiens_ordonnes(src.entretiens).collect().lazy()
-    traitements = a1_traitements(src.alertes, src.traitements).collect().lazy()
-    alertes_t = a1_alertes_traitees(src.alertes, traitements).collect().lazy()
-    identites = src.identites.select("id_de", "date_naissance").collect().lazy()
+    regions, chrono, ent_tries, traitements, identites = _materialiser(
+        src.missions_locales.select("code_ml", "code_region"),
+        chronologie(src.statuts),
+        entretiens_ordonnes(src.entretiens),
+        a1_traitements(src.alertes, src.traitements),
+        src.identites.select("id_de", "date_naissance"),
+    )
+    per, alertes_t = _materialiser(periodes(chrono), a1_alertes_traitees(src.alertes, traitements))
 
     cand = candidats_avec_fin(
         src.affectations, identites, src.sorties, alertes_t, ent_tries, chrono, per, d
@@ -362,22 +364,22 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         pl.col("date_initialisation").alias("date_debut"),
     )
 
+    frames = {
+        "affectations_refusees": (refusees, "id_affectation"),
+        "acceptations": (acceptations.lazy(), "id_affectation"),
+        "initialisations_avant_acceptation": (avant_acceptation, "id_affectation"),
+        "alertes": (alertes, "id_alerte"),
+        "traitements": (traitements_ep, "id_alerte"),
+        "demenagements": (s3_demenagements(ep, src.adresses, src.zones, d), "id_affectation"),
+        "sorties_gide": (s4_classement(src.sorties, c), "id_affectation"),
+        "activites_apres_sortie": (s6_activite_apres_sortie(ep, ent_tries), "id_affectation"),
+        "civis_initialisation": (civis, "id_affectation"),
+    }
+    calcules = pl.collect_all([f.sort(cle) for f, cle in frames.values()])
     return Etat(
         jour=d,
-        episodes=_trier(episodes, "id_affectation"),
-        affectations_refusees=_trier(refusees.collect(), "id_affectation"),
-        acceptations=_trier(acceptations, "id_affectation"),
-        initialisations_avant_acceptation=_trier(avant_acceptation.collect(), "id_affectation"),
-        alertes=_trier(alertes.collect(), "id_alerte"),
-        traitements=_trier(traitements_ep.collect(), "id_alerte"),
-        demenagements=_trier(
-            s3_demenagements(ep, src.adresses, src.zones, d).collect(), "id_affectation"
-        ),
-        sorties_gide=_trier(s4_classement(src.sorties, c).collect(), "id_affectation"),
-        activites_apres_sortie=_trier(
-            s6_activite_apres_sortie(ep, ent_tries).collect(), "id_affectation"
-        ),
-        civis_initialisation=_trier(civis.collect(), "id_affectation"),
+        episodes=episodes.sort("id_affectation"),
+        **dict(zip(frames, calcules, strict=True)),
     )
 
 
