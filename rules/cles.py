@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import polars as pl
 
+# The engine every rule computation runs on. The data of a night fit in memory (a few GB at
+# national scale) and polars' in-memory engine runs the big sorts and as-of joins 2 to 3
+# times faster than the streaming engine (polars 2's default) on them.
+MOTEUR = "in-memory"
+
 BITS_JOUR = 17
 _DECALAGE_JOURS = 20_000
 _JOURS_MAX = 2**BITS_JOUR - 1

@@ -41,6 +41,7 @@ from rules.accompagnement import (
     a3_sorties_decision,
     a4_dernier_contact,
 )
+from rules.cles import MOTEUR
 from rules.entree import (
     e1_affectations,
     e2_ouvertures,
@@ -195,7 +196,7 @@ class Etat:
 
 def _materialiser(*frames: pl.LazyFrame) -> list[pl.LazyFrame]:
     """Compute frames read several times once, together (one pass, shared sub-plans)."""
-    return [f.lazy() for f in pl.collect_all(frames)]
+    return [f.lazy() for f in pl.collect_all(frames, engine=MOTEUR)]
 
 
 def _phase_etat(episodes: pl.LazyFrame) -> pl.LazyFrame:
@@ -255,9 +256,9 @@ def candidats_avec_fin(
         pl.min_horizontal("s2_date", "s4_date", "a3_date").alias("fin_hors_initialisation")
     )
     c = e5_initialisations(c, entretiens_tries)
-    c = e6_annulations(c, chrono).collect().lazy()
+    c = e6_annulations(c, chrono).collect(engine=MOTEUR).lazy()
     c = c.join(s1_suspension(c, periodes_statut, d), on="id_affectation", how="left")
-    return s5_premiere_fin(c).collect()
+    return s5_premiere_fin(c).collect(engine=MOTEUR)
 
 
 def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
@@ -280,11 +281,11 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         cand.lazy()
         .join(ouv.lazy(), on="id_affectation", how="left")
         .join(regions, on="code_ml", how="left")
-        .collect()
+        .collect(engine=MOTEUR)
         .lazy()
     )
 
-    acceptations = e4_acceptations(src.acceptations, c, regions).collect()
+    acceptations = e4_acceptations(src.acceptations, c, regions).collect(engine=MOTEUR)
     appliquees = (
         acceptations.lazy()
         .filter(pl.col("statut_acceptation") == "APPLIQUEE")
@@ -296,11 +297,14 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         .with_columns(pl.col("code_region").is_not_null().alias("ml_connue"))
         .join(appliquees, on="id_affectation", how="left")
     )
-    civis_init = e7_civis(ep, src.civis).collect().lazy()
-    ep = e7_comptabilisation(ep, civis_init).collect().lazy()
+    civis_init = e7_civis(ep, src.civis).collect(engine=MOTEUR).lazy()
+    ep = e7_comptabilisation(ep, civis_init).collect(engine=MOTEUR).lazy()
 
     alertes = (
-        a1_attribution(alertes_t, ep, d).join(regions, on="code_ml", how="left").collect().lazy()
+        a1_attribution(alertes_t, ep, d)
+        .join(regions, on="code_ml", how="left")
+        .collect(engine=MOTEUR)
+        .lazy()
     )
     a2 = a2_a5_etat_accompagnement(ep, alertes, chrono, per, d).select(
         "id_affectation",
@@ -313,7 +317,7 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
             ep.join(a2, on="id_affectation", how="left").join(a4, on="id_affectation", how="left")
         )
         .select(COLONNES_EPISODES)
-        .collect()
+        .collect(engine=MOTEUR)
     )
     ep = episodes.lazy()
 
@@ -375,7 +379,7 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         "activites_apres_sortie": (s6_activite_apres_sortie(ep, ent_tries), "id_affectation"),
         "civis_initialisation": (civis, "id_affectation"),
     }
-    calcules = pl.collect_all([f.sort(cle) for f, cle in frames.values()])
+    calcules = pl.collect_all([f.sort(cle) for f, cle in frames.values()], engine=MOTEUR)
     return Etat(
         jour=d,
         episodes=episodes.sort("id_affectation"),

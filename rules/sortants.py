@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import polars as pl
 
 import schemas
-from rules.cles import cle_de
+from rules.cles import MOTEUR, cle_de
 from rules.etat import Etat
 from rules.sources import sources
 
@@ -34,7 +34,7 @@ def _typer(frame: pl.LazyFrame, nom: str) -> pl.DataFrame:
     return (
         frame.select([pl.col(c).cast(t) for c, t in flux.types_polars.items()])
         .sort(flux.cle, maintain_order=True)
-        .collect()
+        .collect(engine=MOTEUR)
     )
 
 

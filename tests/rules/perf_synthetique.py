@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from rules.etat import etat_au
-from rules.historique import DATE_FICHIER, LIGNE, ORDRE
+from rules.historique import DATE_FICHIER, FICHIERS_SCHEMA, LIGNE, ORDRE, Historique, au
 from rules.sortants import enregistrements
 
 DEBUT = dt.date(2010, 1, 1)
@@ -203,21 +203,33 @@ def donnees(echelle: float = 1.0, graine: int = 20100101) -> dict[str, pl.LazyFr
     return {nom: _fichier(t) for nom, t in tables.items()}
 
 
+def historique(entrees: dict[str, pl.LazyFrame]) -> Historique:
+    """The same rows as a history of one file per flow."""
+    fichiers = pl.DataFrame(
+        {"flux": list(entrees), DATE_FICHIER: [DEBUT] * len(entrees), ORDRE: [1] * len(entrees)},
+        schema=FICHIERS_SCHEMA,
+    )
+    return Historique(tables=dict(entrees), fichiers=fichiers.lazy())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--echelle", type=float, default=1.0)
     args = parser.parse_args()
     t0 = time.perf_counter()
     entrees = {k: v.collect().lazy() for k, v in donnees(args.echelle).items()}
+    d = dt.date(2014, 12, 31)
     t1 = time.perf_counter()
     print(f"données: {t1 - t0:.1f} s")
-    d = dt.date(2014, 12, 31)
-    etat = etat_au(entrees, d)
+    en_vigueur = {k: v.collect().lazy() for k, v in au(historique(entrees), d).items()}
     t2 = time.perf_counter()
-    print(f"état: {t2 - t1:.1f} s, {etat.episodes.height} épisodes")
-    sortants = enregistrements(etat, entrees, d)
+    print(f"historique.au: {t2 - t1:.1f} s")
+    etat = etat_au(en_vigueur, d)
     t3 = time.perf_counter()
-    print(f"sortants: {t3 - t2:.1f} s, {sum(f.height for f in sortants.values())} enregistrements")
+    print(f"état: {t3 - t2:.1f} s, {etat.episodes.height} épisodes")
+    sortants = enregistrements(etat, en_vigueur, d)
+    t4 = time.perf_counter()
+    print(f"sortants: {t4 - t3:.1f} s, {sum(f.height for f in sortants.values())} enregistrements")
     print(etat.episodes.group_by("phase", "etat").len().sort("phase", "etat"))
 
 
