@@ -31,6 +31,8 @@ import datetime as dt
 
 import polars as pl
 
+from rules.cles import asof_groupe, cle_de_ml, indexer
+from rules.entree import asof_entretien
 from rules.statuts import INSCRIT, statut_le
 
 DECISIONS_SORTIE = ("SORTIE_REORIENTATION", "SORTIE_REPRISE_SMP")
@@ -117,16 +119,21 @@ def a1_attribution(
     date_debut is date_alerte + threshold + 1 day. Restricting it to episode_ouvert is the
     reading expected by operators (an ended episode's alert needs no treatment any more).
     """
-    ep = episodes.select("id_affectation", "id_de", "code_ml", "date_affectation", "date_fin")
+    ep = indexer(
+        episodes.select("id_affectation", "id_de", "code_ml", "date_affectation", "date_fin"),
+        cle_de_ml(),
+        pl.col("date_affectation"),
+        "_k_episode",
+    )
     return (
-        alertes_traitees.sort("date_alerte")
-        .join_asof(
-            ep.sort("date_affectation"),
-            left_on="date_alerte",
-            right_on="date_affectation",
-            by=["id_de", "code_ml"],
-            strategy="backward",
-            check_sortedness=False,
+        asof_groupe(
+            alertes_traitees,
+            cle_de_ml(),
+            pl.col("date_alerte"),
+            ep,
+            "_k_episode",
+            ["id_affectation", "date_fin"],
+            "backward",
         )
         .with_columns(
             pl.when(pl.col("date_fin").is_null() | (pl.col("date_alerte") <= pl.col("date_fin")))
@@ -194,7 +201,7 @@ def _debut_alerte_en_cours(alertes: pl.LazyFrame) -> pl.LazyFrame:
 def a2_a5_etat_accompagnement(
     episodes: pl.LazyFrame,
     alertes: pl.LazyFrame,
-    statuts: pl.LazyFrame,
+    chrono: pl.LazyFrame,
     periodes: pl.LazyFrame,
     d: dt.date,
 ) -> pl.LazyFrame:
@@ -207,17 +214,21 @@ def a2_a5_etat_accompagnement(
     ACTIF the latest of the start of the status run (RADIE/CESSATION versus INSCRIT), the
     day the last alert closed, and date_initialisation.
 
-    `alertes`: output of `a1_attribution`. Returns id_affectation, etat, date_debut_etat,
+    `alertes`: output of `a1_attribution`; `chrono` and `periodes` come from
+    `rules.statuts`. Returns id_affectation, etat, date_debut_etat,
     statut_au_jour.
     """
     phase2 = episodes.filter(
         pl.col("date_initialisation").is_not_null() & pl.col("date_fin").is_null()
-    ).select("id_affectation", "id_de", "date_initialisation", pl.lit(d, dtype=pl.Date).alias("_d"))
-    en_cours = (
-        periodes.sort("id_de", "rang")
-        .group_by("id_de")
-        .last()
-        .select("id_de", pl.col("debut").alias("debut_statut"))
+    ).select(
+        "id_affectation",
+        "id_de",
+        "k_de",
+        "date_initialisation",
+        pl.lit(d, dtype=pl.Date).alias("_d"),
+    )
+    en_cours = periodes.filter(pl.col("fin").is_null()).select(
+        "k_de", pl.col("debut").alias("debut_statut")
     )
     blocs = _debut_alerte_en_cours(alertes.filter(pl.col("id_affectation").is_not_null()))
     init = pl.col("date_initialisation")
@@ -234,8 +245,8 @@ def a2_a5_etat_accompagnement(
         .otherwise(pl.max_horizontal(init, "debut_statut", "fin_derniere_alerte"))
     )
     return (
-        statut_le(phase2, statuts, "_d", "statut_au_jour")
-        .join(en_cours, on="id_de", how="left")
+        statut_le(phase2, chrono, "_d", "statut_au_jour")
+        .join(en_cours, on="k_de", how="left")
         .join(blocs, on="id_affectation", how="left")
         .with_columns(etat.alias("etat"))
         .with_columns(debut.alias("date_debut_etat"))
@@ -243,7 +254,9 @@ def a2_a5_etat_accompagnement(
     )
 
 
-def a4_dernier_contact(episodes: pl.LazyFrame, entretiens_jour: pl.LazyFrame) -> pl.LazyFrame:
+def a4_dernier_contact(
+    episodes: pl.LazyFrame, entretiens_tries: pl.LazyFrame, d: dt.date
+) -> pl.LazyFrame:
     """A4: for each episode in phase 2 on D, the day of its last contact: the latest
     interview of the DE at the episode's ML (dated ≤ D), or date_initialisation if later.
 
@@ -254,12 +267,12 @@ def a4_dernier_contact(episodes: pl.LazyFrame, entretiens_jour: pl.LazyFrame) ->
     phase2 = episodes.filter(
         pl.col("date_initialisation").is_not_null() & pl.col("date_fin").is_null()
     ).select("id_affectation", "id_de", "code_ml", "date_initialisation")
-    derniers = (
-        entretiens_jour.join(phase2.select("id_de", "code_ml"), on=["id_de", "code_ml"], how="semi")
-        .group_by("id_de", "code_ml")
-        .agg(pl.col("date_entretien").max().alias("_dernier"))
-    )
-    return phase2.join(derniers, on=["id_de", "code_ml"], how="left").select(
+    return asof_entretien(
+        phase2.with_columns(pl.lit(d, dtype=pl.Date).alias("_d")),
+        entretiens_tries,
+        "_d",
+        "backward",
+    ).select(
         "id_affectation",
-        pl.max_horizontal("date_initialisation", "_dernier").alias("date_dernier_contact"),
+        pl.max_horizontal("date_initialisation", "date_entretien").alias("date_dernier_contact"),
     )

@@ -20,7 +20,7 @@ expect, and part of this module's contract):
 - E5: only interviews at the episode's ML initialise it; interviews at another ML are
   ignored (RULES.md says "at the episode's ML"). "Before the episode ended" is strict: an
   interview on the end day does not initialise. Of several interviews on the first day, the
-  smallest id_entretien gives `type_entretien`.
+  most personal gives `type_entretien`: INDIVIDUEL, then COLLECTIF, then ATELIER.
 - E6: the window is date_affectation to the day before date_initialisation, or to D when
   not initialised; a radiation in force on date_affectation (dated before it) cancels on
   date_affectation. A radiation dated after D is not in force yet, so it cancels nothing.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import polars as pl
 
 from rules.calendrier import age_revolu
+from rules.cles import asof_groupe, avec_jour, cle_de, cle_de_ml
 from rules.statuts import premiere_radiation_des
 
 PARCOURS_ACC = "ACC"
@@ -42,8 +43,9 @@ AGE_MAX = 26  # exclusive: "16 or more and under 26"
 def e1_affectations(affectations: pl.LazyFrame) -> pl.LazyFrame:
     """E1: every affectation in force (dated ≤ D) is a candidate episode.
 
-    Adds `rang`, the position of the affectation among its DE's affectations ordered by
-    (date_affectation, id_affectation), which E2 walks through.
+    Adds `k_de` (the DE as an integer, `rules.cles`) and `rang`, the position of the
+    affectation among its DE's affectations ordered by (date_affectation, id_affectation),
+    which E2 walks through.
     """
     return affectations.select(
         "id_affectation",
@@ -53,11 +55,12 @@ def e1_affectations(affectations: pl.LazyFrame) -> pl.LazyFrame:
         "date_affectation",
         "parcours",
     ).with_columns(
+        cle_de().alias("k_de"),
         pl.struct("date_affectation", "id_affectation")
         .rank("ordinal")
         .over("id_de")
         .cast(pl.Int32)
-        .alias("rang")
+        .alias("rang"),
     )
 
 
@@ -87,52 +90,74 @@ def e3_age_et_parcours(candidats: pl.LazyFrame, identites: pl.LazyFrame) -> pl.L
     )
 
 
-def entretiens_par_jour(entretiens: pl.LazyFrame) -> pl.LazyFrame:
-    """One interview per (DE, ML, day): the smallest id_entretien (E5's tie-break)."""
-    return (
-        entretiens.sort("id_de", "code_ml", "date_entretien", "id_entretien")
-        .unique(subset=["id_de", "code_ml", "date_entretien"], keep="first", maintain_order=True)
-        .select("id_de", "code_ml", "date_entretien", "type_entretien")
+# Of several interviews on the initialisation day, the most personal one gives the type:
+# the enum's order is that priority.
+TYPE_ENTRETIEN = pl.Enum(["INDIVIDUEL", "COLLECTIF", "ATELIER"])
+CLE_ENTRETIEN = "_k_entretien"  # packed ((DE, ML), date_entretien) of an interview
+
+
+def entretiens_ordonnes(entretiens: pl.LazyFrame) -> pl.LazyFrame:
+    """Interviews sorted by (DE, ML, day) packed in `CLE_ENTRETIEN`, then by type priority
+    (INDIVIDUEL, COLLECTIF, ATELIER): the order the as-of joins of E5, A4 and S6 need (a
+    forward as-of join takes the first row of a day). Columns: CLE_ENTRETIEN,
+    date_entretien, type_entretien (`TYPE_ENTRETIEN`). No string column: sorting and
+    gathering ~15 M rows stays cheap."""
+    return entretiens.select(
+        avec_jour(cle_de_ml(), pl.col("date_entretien")).alias(CLE_ENTRETIEN),
+        "date_entretien",
+        pl.col("type_entretien").cast(TYPE_ENTRETIEN),
+    ).sort(CLE_ENTRETIEN, "type_entretien")
+
+
+def asof_entretien(
+    frame: pl.LazyFrame, entretiens_tries: pl.LazyFrame, jour: str, strategy: str
+) -> pl.LazyFrame:
+    """`frame` plus date_entretien and type_entretien of the interview of the frame's (DE,
+    ML) found by an as-of join from its `jour` (null when none in that pair)."""
+    return asof_groupe(
+        frame,
+        cle_de_ml(),
+        pl.col(jour),
+        entretiens_tries,
+        CLE_ENTRETIEN,
+        ["date_entretien", "type_entretien"],
+        strategy,
     )
 
 
-def e5_initialisations(candidats: pl.LazyFrame, entretiens_jour: pl.LazyFrame) -> pl.LazyFrame:
+def e5_initialisations(candidats: pl.LazyFrame, entretiens_tries: pl.LazyFrame) -> pl.LazyFrame:
     """E5: the earliest interview of the DE at the episode's ML on or after date_affectation
     (same day counts) and strictly before `fin_hors_initialisation`, the end the episode has
     regardless of its initialisation (S2, S4, A3).
 
-    Adds date_initialisation and type_entretien_initialisation (null when not initialised).
-    E6 may still cancel the episode before that day; `s5_premiere_fin` then clears them.
+    `entretiens_tries` comes from `entretiens_ordonnes`. Adds date_initialisation and
+    type_entretien_initialisation (null when not initialised). E6 may still cancel the
+    episode before that day; `s5_premiere_fin` then clears them.
     """
-    premier = candidats.sort("date_affectation").join_asof(
-        entretiens_jour.sort("date_entretien"),
-        left_on="date_affectation",
-        right_on="date_entretien",
-        by=["id_de", "code_ml"],
-        strategy="forward",
-        check_sortedness=False,
-        coalesce=False,
-    )
+    premier = asof_entretien(candidats, entretiens_tries, "date_affectation", "forward")
     avant_fin = pl.col("fin_hors_initialisation").is_null() | (
         pl.col("date_entretien") < pl.col("fin_hors_initialisation")
     )
     garde = pl.col("date_entretien").is_not_null() & avant_fin
     return premier.with_columns(
         pl.when(garde).then(pl.col("date_entretien")).alias("date_initialisation"),
-        pl.when(garde).then(pl.col("type_entretien")).alias("type_entretien_initialisation"),
+        pl.when(garde)
+        .then(pl.col("type_entretien").cast(pl.String))
+        .alias("type_entretien_initialisation"),
     ).drop("date_entretien", "type_entretien")
 
 
-def e6_annulations(candidats: pl.LazyFrame, statuts: pl.LazyFrame) -> pl.LazyFrame:
+def e6_annulations(candidats: pl.LazyFrame, chrono: pl.LazyFrame) -> pl.LazyFrame:
     """E6: the annulation day of each candidate, or null.
 
     The first day from date_affectation on which the DE is RADIE, if it is before
     date_initialisation (a radiation on the initialisation day itself does not cancel) or
     the episode is not initialised. A cessation never cancels. Statuses dated after D are
     not in force, so the window ends on D for an episode not initialised. Whether the
-    annulation is the episode's end (it may have ended before) is S5's job. Adds `e6_date`.
+    annulation is the episode's end (it may have ended before) is S5's job. `chrono` comes
+    from `rules.statuts.chronologie`. Adds `e6_date`.
     """
-    avec = premiere_radiation_des(candidats, statuts, "date_affectation", "_radiation")
+    avec = premiere_radiation_des(candidats, chrono, "date_affectation", "_radiation")
     avant_init = pl.col("date_initialisation").is_null() | (
         pl.col("_radiation") < pl.col("date_initialisation")
     )

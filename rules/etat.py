@@ -41,6 +41,7 @@ from rules.accompagnement import (
     a3_sorties_decision,
     a4_dernier_contact,
 )
+from rules.cles import MOTEUR
 from rules.entree import (
     e1_affectations,
     e2_ouvertures,
@@ -50,7 +51,7 @@ from rules.entree import (
     e6_annulations,
     e7_civis,
     e7_comptabilisation,
-    entretiens_par_jour,
+    entretiens_ordonnes,
 )
 from rules.historique import Historique, au
 from rules.sortie import (
@@ -63,7 +64,7 @@ from rules.sortie import (
     s6_activite_apres_sortie,
 )
 from rules.sources import sources
-from rules.statuts import periodes
+from rules.statuts import chronologie, periodes
 
 COLONNES_EPISODES = [
     "id_affectation",
@@ -193,8 +194,9 @@ class Etat:
     (= date_initialisation)."""
 
 
-def _trier(frame: pl.DataFrame, *cles: str) -> pl.DataFrame:
-    return frame.sort(list(cles), maintain_order=True)
+def _materialiser(*frames: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """Compute frames read several times once, together (one pass, shared sub-plans)."""
+    return [f.lazy() for f in pl.collect_all(frames, engine=MOTEUR)]
 
 
 def _phase_etat(episodes: pl.LazyFrame) -> pl.LazyFrame:
@@ -235,17 +237,17 @@ def _phase_etat(episodes: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def candidats_avec_fin(
-    src_affectations: pl.LazyFrame,
+    affectations: pl.LazyFrame,
     identites: pl.LazyFrame,
     sorties: pl.LazyFrame,
     alertes_traitees: pl.LazyFrame,
-    entretiens_jour: pl.LazyFrame,
-    statuts: pl.LazyFrame,
+    entretiens_tries: pl.LazyFrame,
+    chrono: pl.LazyFrame,
     periodes_statut: pl.LazyFrame,
     d: dt.date,
 ) -> pl.DataFrame:
     """Every affectation dated ≤ D with the end its episode has if it opens (step 2)."""
-    c = e1_affectations(src_affectations)
+    c = e1_affectations(affectations)
     c = e3_age_et_parcours(c, identites)
     c = s2_age(c, d)
     c = s4_sorties_pole_emploi(c, sorties)
@@ -253,36 +255,37 @@ def candidats_avec_fin(
     c = c.with_columns(
         pl.min_horizontal("s2_date", "s4_date", "a3_date").alias("fin_hors_initialisation")
     )
-    c = e5_initialisations(c, entretiens_jour)
-    c = e6_annulations(c, statuts).collect().lazy()
+    c = e5_initialisations(c, entretiens_tries)
+    c = e6_annulations(c, chrono).collect(engine=MOTEUR).lazy()
     c = c.join(s1_suspension(c, periodes_statut, d), on="id_affectation", how="left")
-    return s5_premiere_fin(c).collect()
+    return s5_premiere_fin(c).collect(engine=MOTEUR)
 
 
 def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
     """The state of night D from the inbound rows in force on D (`rules.historique.au`)."""
     src = sources(entrees, d)
-    regions = src.missions_locales.select("code_ml", "code_region").collect().lazy()
-    statuts = src.statuts.collect().lazy()
-    per = periodes(statuts).collect().lazy()
-    ent_jour = entretiens_par_jour(src.entretiens).collect().lazy()
-    traitements = a1_traitements(src.alertes, src.traitements).collect().lazy()
-    alertes_t = a1_alertes_traitees(src.alertes, traitements).collect().lazy()
-    identites = src.identites.select("id_de", "date_naissance").collect().lazy()
+    regions, chrono, ent_tries, traitements, identites = _materialiser(
+        src.missions_locales.select("code_ml", "code_region"),
+        chronologie(src.statuts),
+        entretiens_ordonnes(src.entretiens),
+        a1_traitements(src.alertes, src.traitements),
+        src.identites.select("id_de", "date_naissance"),
+    )
+    per, alertes_t = _materialiser(periodes(chrono), a1_alertes_traitees(src.alertes, traitements))
 
     cand = candidats_avec_fin(
-        src.affectations, identites, src.sorties, alertes_t, ent_jour, statuts, per, d
+        src.affectations, identites, src.sorties, alertes_t, ent_tries, chrono, per, d
     )
     ouv = e2_ouvertures(cand)
     c = (
         cand.lazy()
         .join(ouv.lazy(), on="id_affectation", how="left")
         .join(regions, on="code_ml", how="left")
-        .collect()
+        .collect(engine=MOTEUR)
         .lazy()
     )
 
-    acceptations = e4_acceptations(src.acceptations, c, regions).collect()
+    acceptations = e4_acceptations(src.acceptations, c, regions).collect(engine=MOTEUR)
     appliquees = (
         acceptations.lazy()
         .filter(pl.col("statut_acceptation") == "APPLIQUEE")
@@ -294,24 +297,27 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         .with_columns(pl.col("code_region").is_not_null().alias("ml_connue"))
         .join(appliquees, on="id_affectation", how="left")
     )
-    civis_init = e7_civis(ep, src.civis).collect().lazy()
-    ep = e7_comptabilisation(ep, civis_init).collect().lazy()
+    civis_init = e7_civis(ep, src.civis).collect(engine=MOTEUR).lazy()
+    ep = e7_comptabilisation(ep, civis_init).collect(engine=MOTEUR).lazy()
 
     alertes = (
-        a1_attribution(alertes_t, ep, d).join(regions, on="code_ml", how="left").collect().lazy()
+        a1_attribution(alertes_t, ep, d)
+        .join(regions, on="code_ml", how="left")
+        .collect(engine=MOTEUR)
+        .lazy()
     )
-    a2 = a2_a5_etat_accompagnement(ep, alertes, statuts, per, d).select(
+    a2 = a2_a5_etat_accompagnement(ep, alertes, chrono, per, d).select(
         "id_affectation",
         pl.col("etat").alias("_etat_a2"),
         pl.col("date_debut_etat").alias("_debut_a5"),
     )
-    a4 = a4_dernier_contact(ep, ent_jour)
+    a4 = a4_dernier_contact(ep, ent_tries, d)
     episodes = (
         _phase_etat(
             ep.join(a2, on="id_affectation", how="left").join(a4, on="id_affectation", how="left")
         )
         .select(COLONNES_EPISODES)
-        .collect()
+        .collect(engine=MOTEUR)
     )
     ep = episodes.lazy()
 
@@ -362,22 +368,22 @@ def etat_au(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Etat:
         pl.col("date_initialisation").alias("date_debut"),
     )
 
+    frames = {
+        "affectations_refusees": (refusees, "id_affectation"),
+        "acceptations": (acceptations.lazy(), "id_affectation"),
+        "initialisations_avant_acceptation": (avant_acceptation, "id_affectation"),
+        "alertes": (alertes, "id_alerte"),
+        "traitements": (traitements_ep, "id_alerte"),
+        "demenagements": (s3_demenagements(ep, src.adresses, src.zones, d), "id_affectation"),
+        "sorties_gide": (s4_classement(src.sorties, c), "id_affectation"),
+        "activites_apres_sortie": (s6_activite_apres_sortie(ep, ent_tries), "id_affectation"),
+        "civis_initialisation": (civis, "id_affectation"),
+    }
+    calcules = pl.collect_all([f.sort(cle) for f, cle in frames.values()], engine=MOTEUR)
     return Etat(
         jour=d,
-        episodes=_trier(episodes, "id_affectation"),
-        affectations_refusees=_trier(refusees.collect(), "id_affectation"),
-        acceptations=_trier(acceptations, "id_affectation"),
-        initialisations_avant_acceptation=_trier(avant_acceptation.collect(), "id_affectation"),
-        alertes=_trier(alertes.collect(), "id_alerte"),
-        traitements=_trier(traitements_ep.collect(), "id_alerte"),
-        demenagements=_trier(
-            s3_demenagements(ep, src.adresses, src.zones, d).collect(), "id_affectation"
-        ),
-        sorties_gide=_trier(s4_classement(src.sorties, c).collect(), "id_affectation"),
-        activites_apres_sortie=_trier(
-            s6_activite_apres_sortie(ep, src.entretiens).collect(), "id_affectation"
-        ),
-        civis_initialisation=_trier(civis.collect(), "id_affectation"),
+        episodes=episodes.sort("id_affectation"),
+        **dict(zip(frames, calcules, strict=True)),
     )
 
 

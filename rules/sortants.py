@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import polars as pl
 
 import schemas
+from rules.cles import MOTEUR, cle_de
 from rules.etat import Etat
 from rules.sources import sources
 
@@ -33,26 +34,19 @@ def _typer(frame: pl.LazyFrame, nom: str) -> pl.DataFrame:
     return (
         frame.select([pl.col(c).cast(t) for c, t in flux.types_polars.items()])
         .sort(flux.cle, maintain_order=True)
-        .collect()
+        .collect(engine=MOTEUR)
     )
 
 
 def _p3_statuts(episodes: pl.LazyFrame, statuts: pl.LazyFrame) -> pl.LazyFrame:
-    """Status rows dated while one of the DE's episodes is open (any ML)."""
-    ep = episodes.select("id_de", "date_affectation", "date_fin")
+    """Status rows dated while one of the DE's episodes is open (any ML). A DE's opened
+    episodes never overlap (E2), so a row matches at most one of them."""
+    ep = episodes.select(cle_de().alias("_k_de"), "date_affectation", "date_fin")
     return (
-        statuts.select("id_de", "statut", "date_effet")
-        .sort("date_effet")
-        .join_asof(
-            ep.sort("date_affectation"),
-            left_on="date_effet",
-            right_on="date_affectation",
-            by="id_de",
-            strategy="backward",
-            check_sortedness=False,
-        )
+        statuts.select("id_de", "statut", "date_effet", cle_de().alias("_k_de"))
+        .join(ep, on="_k_de")
         .filter(
-            pl.col("date_affectation").is_not_null()
+            (pl.col("date_effet") >= pl.col("date_affectation"))
             & (pl.col("date_fin").is_null() | (pl.col("date_effet") < pl.col("date_fin")))
         )
     )

@@ -37,6 +37,8 @@ import datetime as dt
 import polars as pl
 
 from rules.calendrier import plus_ans, plus_mois
+from rules.cles import asof_groupe, cle_de, cle_de_ml, groupe, indexer
+from rules.entree import CLE_ENTRETIEN
 
 # S5's same-day order: the first listed wins.
 ORIGINES = ("E6", "S4", "A3", "S1", "S2")
@@ -59,12 +61,12 @@ def s1_suspension(candidats: pl.LazyFrame, periodes: pl.LazyFrame, d: dt.date) -
     ≤ D. Alerts do not stop the clock. The first such day wins.
     """
     init = candidats.filter(pl.col("date_initialisation").is_not_null()).select(
-        "id_affectation", "id_de", "date_initialisation"
+        "id_affectation", "k_de", "date_initialisation"
     )
-    suspensions = periodes.filter(pl.col("suspendu")).select("id_de", "debut", "fin")
+    suspensions = periodes.filter(pl.col("suspendu")).select("k_de", "debut", "fin")
     debut = pl.max_horizontal("debut", "date_initialisation")
     return (
-        init.join(suspensions, on="id_de")
+        init.join(suspensions, on="k_de")
         .filter(pl.col("fin").is_null() | (pl.col("fin") > pl.col("date_initialisation")))
         .with_columns(plus_mois(debut, 6).alias("s1_date"))
         .filter(
@@ -277,13 +279,23 @@ def s3_demenagements(
     hors_zone_au_jour, else null: the anomaly's date_debut).
     """
     lendemain = d + dt.timedelta(days=1)
+    cle = "_k_adresse"
     ep = episodes.select(
-        "id_affectation", "id_de", "code_ml", "code_region", "date_affectation", "date_fin"
+        "id_affectation",
+        cle_de().alias("_k_de"),
+        "code_ml",
+        "date_affectation",
+        "date_fin",
     ).join(zones.select("code_ml").unique(), on="code_ml", how="semi")
-    adr = (
-        adresses.sort("id_de", "date_effet")
-        .with_columns(pl.col("date_effet").shift(-1).over("id_de").alias("_suivante"))
-        .select("id_de", "code_commune", "date_effet", "_suivante")
+    # Address history sorted by (DE, day): the next row of the same DE ends each address.
+    k_de = groupe(pl.col(cle))
+    adr = indexer(
+        adresses.select("id_de", "code_commune", "date_effet"), cle_de(), pl.col("date_effet"), cle
+    ).select(
+        k_de.alias("_k_de"),
+        "code_commune",
+        "date_effet",
+        pl.when(k_de == k_de.shift(-1)).then(pl.col("date_effet").shift(-1)).alias("_suivante"),
     )
     dans_zone = zones.select("code_ml", "code_commune", pl.lit(True).alias("_dans_zone"))
     debut = pl.max_horizontal("date_effet", "date_affectation")
@@ -291,11 +303,11 @@ def s3_demenagements(
         pl.col("_suivante").fill_null(lendemain), pl.col("date_fin").fill_null(lendemain)
     )
     iv = (
-        ep.join(adr, on="id_de")
+        ep.join(adr, on="_k_de")
         .with_columns(debut.alias("_debut"), fin.alias("_fin"))
         .filter(pl.col("_debut") < pl.col("_fin"))
         .join(dans_zone, on=["code_ml", "code_commune"], how="left")
-        .with_columns(pl.col("_dans_zone").fill_null(False))
+        .select("id_affectation", "_debut", pl.col("_dans_zone").fill_null(False))
     )
     hors = ~pl.col("_dans_zone")
     dernier_dedans = pl.col("_debut").filter(pl.col("_dans_zone")).max()
@@ -305,16 +317,17 @@ def s3_demenagements(
     par_episode = (
         iv.group_by("id_affectation")
         .agg(
-            pl.col("id_de").first(),
-            pl.col("code_ml").first(),
-            pl.col("code_region").first(),
-            pl.col("date_affectation").first(),
-            pl.col("date_fin").first(),
             pl.col("_debut").filter(hors).min().alias("date_constat"),
             pl.col("_dans_zone").sort_by("_debut").last().alias("_dedans_dernier"),
             run_courant.min().alias("_run"),
         )
         .filter(pl.col("date_constat").is_not_null())
+        .join(
+            episodes.select(
+                "id_affectation", "id_de", "code_ml", "code_region", "date_affectation", "date_fin"
+            ),
+            on="id_affectation",
+        )
     )
     ouvert = pl.col("date_fin").is_null()
     hors_jour = ouvert & ~pl.col("_dedans_dernier")
@@ -332,36 +345,45 @@ def s3_demenagements(
     )
 
 
-def s6_activite_apres_sortie(episodes: pl.LazyFrame, entretiens: pl.LazyFrame) -> pl.LazyFrame:
+def s6_activite_apres_sortie(
+    episodes: pl.LazyFrame, entretiens_tries: pl.LazyFrame
+) -> pl.LazyFrame:
     """S6: interviews of the DE at an ended episode's ML after its end (ACTIVITE_APRES_SORTIE).
 
     One row per episode concerned: id_affectation, id_de, code_ml, code_region, date_fin,
     origine_fin, date_debut (first such interview: the event's day), nb_entretiens.
     An interview belongs to the latest episode of the DE at that ML affected on or before
     its date; it counts when that episode had ended before the interview.
+    `entretiens_tries` comes from `rules.entree.entretiens_ordonnes`.
     """
-    ep = episodes.select(
-        "id_affectation",
-        "id_de",
-        "code_ml",
-        "code_region",
-        "date_affectation",
-        "date_fin",
-        "origine_fin",
+    cle = "_k_episode"
+    ep = indexer(
+        episodes.select(
+            "id_affectation",
+            "id_de",
+            "code_ml",
+            "code_region",
+            "date_affectation",
+            "date_fin",
+            "origine_fin",
+        ),
+        cle_de_ml(),
+        pl.col("date_affectation"),
+        cle,
     )
-    termines = ep.filter(pl.col("date_fin").is_not_null()).select("id_de", "code_ml").unique()
-    ent = entretiens.select("id_de", "code_ml", "date_entretien").join(
-        termines, on=["id_de", "code_ml"], how="semi"
-    )
+    termines = ep.filter(pl.col("date_fin").is_not_null()).select(groupe(pl.col(cle)).alias("_g"))
+    entretiens = entretiens_tries.select(
+        groupe(pl.col(CLE_ENTRETIEN)).alias("_g"), "date_entretien"
+    ).join(termines.unique(), on="_g", how="semi")
     return (
-        ent.sort("date_entretien")
-        .join_asof(
-            ep.sort("date_affectation"),
-            left_on="date_entretien",
-            right_on="date_affectation",
-            by=["id_de", "code_ml"],
-            strategy="backward",
-            check_sortedness=False,
+        asof_groupe(
+            entretiens,
+            pl.col("_g"),
+            pl.col("date_entretien"),
+            ep,
+            cle,
+            ["id_affectation", "id_de", "code_ml", "code_region", "date_fin", "origine_fin"],
+            "backward",
         )
         .filter(pl.col("date_fin").is_not_null() & (pl.col("date_entretien") > pl.col("date_fin")))
         .group_by("id_affectation")

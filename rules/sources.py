@@ -84,8 +84,8 @@ def sources(entrees: Mapping[str, pl.LazyFrame], d: dt.date) -> Sources:
     """The inbound rows in force on night D, from `rules.historique.au(historique, d)`."""
     demandeurs = _en_vigueur(entrees, "GIDE_DEMANDEURS", d)
     identites = (
-        demandeurs.sort("id_de", "date_effet")
-        .group_by("id_de", maintain_order=True)
+        demandeurs.sort("date_effet")
+        .group_by("id_de")
         .last()
         .select("id_de", "nom", "prenom", "date_naissance", "code_commune", "date_effet")
     )

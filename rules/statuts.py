@@ -3,65 +3,71 @@
 The status of a DE on day d is the `GIDE_STATUTS` row with the latest `date_effet` ≤ d;
 before any row the DE is INSCRIT. A RADIE status lasts until the next row.
 
-Two views serve several rules at once, each computed in one pass over the status rows:
-`statut_le` (the status on a given day of each row of a frame: E6, A2) and `periodes`
-(the runs of "suspended" days, RADIE or CESSATION in any mix, versus INSCRIT days: S1, A5).
+The status rows are sorted once by (DE, date_effet) as one packed integer (`chronologie`);
+every lookup is then an as-of join on that column: the status on a given day
+(`statut_le`: E6, A2), the first radiation from a day on (`premiere_radiation_des`: E6),
+and the runs of "suspended" days, RADIE or CESSATION in any mix, versus INSCRIT days
+(`periodes`: S1, A5).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from rules.cles import asof_groupe, avec_jour, cle_de, groupe
+
 INSCRIT = "INSCRIT"
 RADIE = "RADIE"
 
+CLE = "_k_statut"  # packed (DE, date_effet) of a status row
 
-def statut_le(frame: pl.LazyFrame, statuts: pl.LazyFrame, jour: str, nom: str) -> pl.LazyFrame:
+
+STATUT = pl.Enum(["INSCRIT", "CESSATION", "RADIE"])
+
+
+def chronologie(statuts: pl.LazyFrame) -> pl.LazyFrame:
+    """The status rows in force, sorted by (DE, date_effet) packed in `CLE`: columns CLE,
+    date_effet, statut (`STATUT`). No string column, so that sorting ~10 M rows stays
+    cheap. (The key of GIDE_STATUTS is (id_de, date_effet): no ties.)"""
+    return statuts.select(
+        avec_jour(cle_de(), pl.col("date_effet")).alias(CLE),
+        "date_effet",
+        pl.col("statut").cast(STATUT),
+    ).sort(CLE)
+
+
+def _asof(
+    frame: pl.LazyFrame, lignes: pl.LazyFrame, jour: str, strategy: str, colonnes: list[str]
+) -> pl.LazyFrame:
+    return asof_groupe(frame, cle_de(), pl.col(jour), lignes, CLE, colonnes, strategy)
+
+
+def statut_le(frame: pl.LazyFrame, chrono: pl.LazyFrame, jour: str, nom: str) -> pl.LazyFrame:
     """`frame` plus column `nom`: the DE's status on the day in column `jour`.
 
-    `frame` needs `id_de` and `jour`; `statuts` are the rows in force (date_effet ≤ D).
+    `frame` needs `id_de` and `jour`; `chrono` comes from `chronologie`.
     """
-    lignes = statuts.select("id_de", pl.col("date_effet").alias("_effet"), pl.col("statut"))
     return (
-        frame.sort(jour)
-        .join_asof(
-            lignes.sort("_effet"),
-            left_on=jour,
-            right_on="_effet",
-            by="id_de",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        .with_columns(pl.col("statut").fill_null(INSCRIT).alias(nom))
-        .drop("_effet", "statut")
+        _asof(frame, chrono, jour, "backward", ["statut"])
+        .with_columns(pl.col("statut").cast(pl.String).fill_null(INSCRIT).alias(nom))
+        .drop("statut")
     )
 
 
 def premiere_radiation_des(
-    frame: pl.LazyFrame, statuts: pl.LazyFrame, jour: str, nom: str
+    frame: pl.LazyFrame, chrono: pl.LazyFrame, jour: str, nom: str
 ) -> pl.LazyFrame:
     """`frame` plus column `nom`: the first day ≥ `jour` on which the DE is RADIE (or null).
 
     That is `jour` itself when the status in force on `jour` is RADIE, else the first RADIE
     row dated after it.
     """
-    radiations = (
-        statuts.filter(pl.col("statut") == RADIE)
-        .select("id_de", pl.col("date_effet").alias(nom))
-        .sort(nom)
+    radiations = chrono.filter(pl.col("statut") == RADIE).select(
+        CLE, pl.col("date_effet").alias(nom)
     )
-    avec_statut = statut_le(frame, statuts, jour, "_statut_jour")
+    avec_statut = statut_le(frame, chrono, jour, "_statut_jour")
     return (
-        avec_statut.sort(jour)
-        .join_asof(
-            radiations,
-            left_on=jour,
-            right_on=nom,
-            by="id_de",
-            strategy="forward",
-            check_sortedness=False,
-            coalesce=False,
-        )
+        _asof(avec_statut, radiations, jour, "forward", [nom])
         .with_columns(
             pl.when(pl.col("_statut_jour") == RADIE)
             .then(pl.col(jour))
@@ -72,30 +78,32 @@ def premiere_radiation_des(
     )
 
 
-def periodes(statuts: pl.LazyFrame) -> pl.LazyFrame:
+def periodes(chrono: pl.LazyFrame) -> pl.LazyFrame:
     """Runs of the status timeline of each DE: one row per maximal run.
 
-    Columns: id_de, suspendu (True for a RADIE/CESSATION run, False for INSCRIT), debut
-    (first day of the run; null for an INSCRIT run that opens the timeline, since the DE was
-    INSCRIT before any row), fin (first day of the next run, null for the run in force on D),
-    rang (1 for the first run of the DE).
+    Columns: k_de (the DE as `rules.cles.cle_de`), suspendu (True for a RADIE/CESSATION
+    run, False for INSCRIT), debut (first day of the run; null for an INSCRIT run that opens
+    the timeline, since the DE was INSCRIT before any row), fin (first day of the next run,
+    null for the run in force on D). `chrono` is sorted by DE then day, so "previous row of
+    the same DE" is the previous row when its DE is the same.
     """
-    lignes = statuts.select(
-        "id_de", "date_effet", (pl.col("statut") != INSCRIT).alias("suspendu")
-    ).sort("id_de", "date_effet")
-    change = pl.col("suspendu") != pl.col("suspendu").shift(1).over("id_de")
+    k_de = groupe(pl.col(CLE))
+    suspendu = pl.col("statut") != INSCRIT
+    meme_de_avant = k_de == k_de.shift(1)
+    change = ~meme_de_avant.fill_null(False) | (suspendu != suspendu.shift(1))
     return (
-        lignes.with_columns(change.fill_null(True).alias("_change"))
-        .with_columns(pl.col("_change").cum_sum().over("id_de").alias("rang"))
-        .group_by("id_de", "rang")
-        .agg(pl.col("suspendu").first(), pl.col("date_effet").min().alias("debut"))
-        .sort("id_de", "rang")
-        .with_columns(pl.col("debut").shift(-1).over("id_de").alias("fin"))
+        chrono.filter(change)
         .with_columns(
-            pl.when((pl.col("rang") == 1) & ~pl.col("suspendu"))
+            k_de.alias("k_de"),
+            suspendu.alias("suspendu"),
+            (~meme_de_avant.fill_null(False)).alias("_premier"),
+            pl.when(k_de == k_de.shift(-1)).then(pl.col("date_effet").shift(-1)).alias("fin"),
+        )
+        .with_columns(
+            pl.when(pl.col("_premier") & ~pl.col("suspendu"))
             .then(None)
-            .otherwise(pl.col("debut"))
+            .otherwise(pl.col("date_effet"))
             .alias("debut")
         )
-        .select("id_de", "rang", "suspendu", "debut", "fin")
+        .select("k_de", "suspendu", "debut", "fin")
     )

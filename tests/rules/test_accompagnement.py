@@ -188,7 +188,7 @@ def test_a3_sortie_reprise_smp_sort_aussi():
     assert episode(e.etat("25/02/2010"), AF1)["motif_fin"] == "DECISION_ALERTE"
 
 
-def test_a3_decision_datee_apres_d_pas_encore_appliquee():
+def test_a3_traitement_date_apres_d_pas_encore_applique():
     e = _initialise().alerte(AL1, DE1, ML1, "10/02/2010")
     e.traitement(AL1, DE1, "12/02/2010", "SORTIE_REORIENTATION")
     ep = episode(e.etat("11/02/2010"), AF1)

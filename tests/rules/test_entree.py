@@ -288,11 +288,15 @@ def test_e5_initialisation_apres_acceptation_pas_signalee():
     assert e.etat("10/02/2010").initialisations_avant_acceptation.is_empty()
 
 
-def test_e5_deux_entretiens_le_meme_jour_le_plus_petit_identifiant_donne_le_type():
+def test_e5_plusieurs_entretiens_le_premier_jour_l_individuel_donne_le_type():
     e = _base().affectation(AF1, DE1, ML1, "01/02/2010")
-    e.entretien(en(9), DE1, ML1, "03/02/2010", "ATELIER")
+    e.entretien(en(1), DE1, ML1, "03/02/2010", "ATELIER")
+    e.entretien(en(9), DE1, ML1, "03/02/2010", "INDIVIDUEL")
     e.entretien(en(4), DE1, ML1, "03/02/2010", "COLLECTIF")
+    e.entretien(en(2), DE1, ML1, "02/02/2010", "ATELIER")
+    e.entretien(en(3), DE1, ML1, "02/02/2010", "COLLECTIF")
     ep = episode(e.etat("10/02/2010"), AF1)
+    assert ep["date_initialisation"] == dt.date(2010, 2, 2)
     assert ep["type_entretien_initialisation"] == "COLLECTIF"
 
 
