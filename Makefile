@@ -48,7 +48,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 test: system-deps venv lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 dev: venv
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
