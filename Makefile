@@ -50,9 +50,30 @@ lint: venv
 test: system-deps venv lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-dev: venv
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(BIN)/dagster dev -m pipelines.definitions
+# The Dagster UI (http://$(DEV_HOST):$(PORT)) and its daemon: run queue, backfills, schedule and
+# sensors (these two off until switched on in the UI). The instance lives in $(DAGSTER_HOME);
+# unless PASSERELLE_INBOX says otherwise, the nights read the shipped sample, so launching
+# 2010-10-04 to 2010-10-08 works at once (docs/exploitation-ui.md). `make dev PORT=3001`.
+PORT ?= 3000
+DEV_HOST ?= 127.0.0.1
+
+# The shipped settings, refreshed when they change; a home's own edited copy is kept aside.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && chmod 700 $(DAGSTER_HOME)
+	@if [ -f $@ ] && ! cmp -s dagster.yaml $@; then \
+	  cp -p $@ $@.precedent && echo "$@ remplacé (ancienne version : $@.precedent)"; \
+	fi
+	@install -m 600 dagster.yaml $@
+
+dev: venv $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(PASSERELLE_HOME) && chmod 700 $(PASSERELLE_HOME)
+	@echo "Interface Dagster : http://$(DEV_HOST):$(PORT) (instance $(DAGSTER_HOME), Ctrl-C pour arrêter)"
+	@# From DAGSTER_HOME (else Dagster warns about the repository's dagster.yaml); owner-only files.
+	cd $(abspath $(DAGSTER_HOME)) && umask 077 && \
+	  DAGSTER_HOME=$(abspath $(DAGSTER_HOME)) PASSERELLE_HOME=$(abspath $(PASSERELLE_HOME)) \
+	  PASSERELLE_INBOX="$${PASSERELLE_INBOX:-$(CURDIR)/$(FIXTURE_INBOX)}" \
+	  exec $(abspath $(BIN))/dagster dev -m pipelines.definitions -d $(CURDIR) \
+	    -h $(DEV_HOST) -p $(PORT)
 
 contrat: venv
 	$(BIN)/passerelle contrat --datapackage docs/contrat/datapackage.json --readme docs/contrat/README.md

@@ -29,6 +29,9 @@ def build_definitions(resource: PasserelleResource | None = None) -> dg.Definiti
         sensors=[fichiers_complets, echec_de_nuit],
         schedules=[nuit_de_6h],
         loggers={"progression": progression},
+        # Assets materialised from the asset graph run in Dagster's implicit asset job: in one
+        # process, as the job `nuit` does, not one process per step.
+        executor=dg.in_process_executor,
         resources={
             "passerelle": resource or PasserelleResource(),
             "io_manager": dg.FilesystemIOManager(base_dir=str(home / "dagster_io")),

@@ -15,7 +15,8 @@ nuit_job = dg.define_asset_job(
     description=(
         "Process night D: land and validate every inbound flow, decide whether the night is "
         "complete, compute the state of every episode, emit the outbound flows, write the "
-        "report."
+        "report. Materialise a partition to run or re-run a night (idempotent); select "
+        "several to backfill: one run per night, queued in date order, one at a time."
     ),
     # One nightly run at a time (dagster.yaml limits this tag to 1): nights queued by a
     # backfill or the sensor run in submission order, i.e. date order, and two runs of the

@@ -21,7 +21,7 @@ import dagster as dg
 import schemas
 from pipelines import completude, incidents
 from pipelines.jobs import nuit_job
-from pipelines.partitions import FUSEAU, PREMIERE_NUIT
+from pipelines.partitions import FUSEAU, PREMIERE_NUIT, nuit_du_run
 from pipelines.resources import PasserelleResource
 from schemas.contract import NomFichier
 
@@ -117,14 +117,18 @@ def _versions_nouvelles(passerelle: PasserelleResource, nuit: dt.date) -> bool:
     return False
 
 
+# Every job of the code location is watched, not only `nuit`: a night materialised from the
+# asset graph runs as Dagster's implicit asset job.
 @dg.run_failure_sensor(
-    monitored_jobs=[nuit_job],
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Writes an incident file in reports/incidents/ when a nightly run fails.",
+    description=(
+        "Writes an incident file in reports/incidents/ when a run fails (the nightly job, or "
+        "assets materialised from the asset graph)."
+    ),
 )
 def echec_de_nuit(context: dg.RunFailureSensorContext, passerelle: PasserelleResource) -> None:
     run = context.dagster_run
-    partition = run.tags.get("dagster/partition")
+    partition = nuit_du_run(run.tags)
     nuit = dt.date.fromisoformat(partition) if partition else None
     erreur = context.failure_event.message or "échec du run"
     incidents.signaler(
