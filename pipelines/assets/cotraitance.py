@@ -9,30 +9,39 @@ import schemas
 from pipelines import completude, etat_nuit, incidents, ingestion
 from pipelines.assets.presentation import cle_entrant
 from pipelines.etat_nuit import ResultatEtat
-from pipelines.partitions import nuit_de, nuits
+from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 
 CLE_COMPLETUDE = dg.AssetKey(["cotraitance", "completude"])
 CLE_ETATS = dg.AssetKey(["cotraitance", "etats"])
 VALIDES = [cle_entrant(f, "valide") for f in schemas.ENTRANTS]
+EXPLOITATION = "team:exploitation"
 
 
 @dg.asset(
     key=CLE_COMPLETUDE,
     group_name="cotraitance",
     partitions_def=nuits,
+    backfill_policy=UNE_NUIT_PAR_RUN,
     deps=VALIDES,
     description=(
-        "Whether the night's inbound file set is complete and accepted: every mandatory flow "
-        "has an applied file named for the night and none ends rejected. Outbound flows are "
-        "emitted only for a complete night, unless the run is forced partial (allow_partial)."
+        "Whether the night's inbound file set is complete and accepted: every mandatory "
+        "flow has an applied file named for the night and none ends rejected. Outbound flows "
+        "are emitted only for a complete night, unless the run is forced partial "
+        "(allow_partial); an incomplete night writes an incident file in reports/incidents/."
     ),
     kinds={"sql"},
+    owners=[EXPLOITATION],
+    tags={"passerelle/etape": "completude"},
     check_specs=[
         dg.AssetCheckSpec(
             "nuit_complete",
             asset=CLE_COMPLETUDE,
-            description="Fails when a mandatory flow is missing or a file was rejected.",
+            description=(
+                "Fails when a mandatory flow of the night is missing (absent, or its .ok "
+                "not arrived) or a file of the night was rejected: nothing is emitted for the "
+                "night. Get the missing or corrected files, then materialise the night again."
+            ),
         )
     ],
 )
@@ -90,28 +99,48 @@ def completude_nuit(
     )
 
 
-def _compter(episodes: pl.DataFrame) -> dict[str, int]:
+def _par_phase_et_etat(episodes: pl.DataFrame) -> dg.TableMetadataValue:
+    """Episodes per phase and état (open or ended): counts only."""
     counts = episodes.group_by("phase", "etat").len().sort("phase", "etat")
-    return {f"{p}/{e}": int(n) for p, e, n in counts.iter_rows()}
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord({"phase": p, "etat": e, "episodes": int(n)})
+            for p, e, n in counts.iter_rows()
+        ],
+        schema=dg.TableSchema(
+            columns=[
+                dg.TableColumn("phase", "string"),
+                dg.TableColumn("etat", "string"),
+                dg.TableColumn("episodes", "int"),
+            ]
+        ),
+    )
 
 
 @dg.asset(
     key=CLE_ETATS,
     group_name="cotraitance",
     partitions_def=nuits,
+    backfill_policy=UNE_NUIT_PAR_RUN,
     deps=VALIDES,
     description=(
-        "The phase and état of every cotraitance episode as of the night (rules E1-E7, A1-A5, "
-        "S1-S6 of RULES.md), a pure function of the validated files dated on or before the "
-        "night, and every outbound record that exists as of the night."
+        "The phase and état of every cotraitance episode as of the night (rules E1-E7, "
+        "A1-A5, S1-S6 of RULES.md), a pure function of the validated files dated on or before "
+        "the night, and every outbound record that exists as of the night (what the outbound "
+        "flows then send)."
     ),
     kinds={"polars"},
+    owners=[EXPLOITATION],
+    tags={"passerelle/etape": "etats"},
     check_specs=[
         dg.AssetCheckSpec(
             "un_episode_ouvert_par_de",
             asset=CLE_ETATS,
             blocking=True,
-            description="At most one open episode per demandeur d'emploi (rule E2).",
+            description=(
+                "Invariant of rule E2: at most one open episode per demandeur d'emploi. An "
+                "error: it stops the night before anything is emitted."
+            ),
         )
     ],
 )
@@ -128,13 +157,12 @@ def etats(
         f"{episodes.height} épisodes au {nuit:%d/%m/%Y} ({ouverts.height} ouverts), "
         f"historique lu en {resultat.lecture_s:.1f} s, règles en {resultat.calcul_s:.1f} s"
     )
-    comptes = _compter(episodes)
     yield dg.Output(
         resultat,
         metadata={
             "episodes": episodes.height,
             "episodes_ouverts": ouverts.height,
-            "par_phase_et_etat": dg.MetadataValue.json(comptes),
+            "par_phase_et_etat": _par_phase_et_etat(episodes),
             "lecture_historique_s": round(resultat.lecture_s, 2),
             "calcul_regles_s": round(resultat.calcul_s, 2),
             **{f"enregistrements/{k}": v.height for k, v in records.items()},

@@ -1,51 +1,35 @@
 """Inbound flows: for each flow, a landed asset and a validated asset per night.
 
-`<system>/<flow>/recu` lands the flow's new complete files (checked against their `.ok`);
-`<system>/<flow>/valide` validates them with the flow's Pandera schema and records the rows.
+`<system>/<flow>_recu` lands the flow's new complete files (checked against their `.ok`);
+`<system>/<flow>_valide` validates them with the flow's Pandera schema and records the rows.
 The validated asset carries two checks: `schema` (quarantined rows and rejected files, with a
 sample of reasons) and `lignes_ok` (every row of the `.ok` accounted for: nothing lost).
+Their metadata come from the ledger (`fichiers_nuit`), so materialising a night again shows
+the same counts although the second run has nothing left to process.
 """
 
 import dagster as dg
 
 import schemas
 from pipelines import ingestion
+from pipelines.assets import fichiers_nuit
 from pipelines.assets.presentation import cle_entrant, groupe_entrant, table_motifs
-from pipelines.partitions import nuit_de, nuits
+from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
 
 
-def _fichiers_table(resultats: list[ingestion.ResultatFichier]) -> dg.TableMetadataValue:
-    return dg.MetadataValue.table(
-        records=[
-            dg.TableRecord(
-                {
-                    "fichier": r.nom,
-                    "statut": r.statut,
-                    "lignes_ok": r.lignes_ok if r.lignes_ok is not None else -1,
-                    "appliquees": r.appliquees,
-                    "doublons": r.doublons,
-                    "quarantaine": r.quarantaine,
-                    "motif_rejet": r.motif_rejet or "",
-                    "mis_de_cote": r.chemin_de_cote or "",
-                }
-            )
-            for r in resultats
-        ],
-        schema=dg.TableSchema(
-            columns=[
-                dg.TableColumn("fichier", "string"),
-                dg.TableColumn("statut", "string"),
-                dg.TableColumn("lignes_ok", "int"),
-                dg.TableColumn("appliquees", "int"),
-                dg.TableColumn("doublons", "int"),
-                dg.TableColumn("quarantaine", "int"),
-                dg.TableColumn("motif_rejet", "string"),
-                dg.TableColumn("mis_de_cote", "string"),
-            ]
-        ),
+def _livraison(flux: Flux) -> str:
+    if flux.obligatoire:
+        return "Mandatory every night: a missing file makes the night incomplete."
+    return (
+        "Optional: a full list, sent when it changes; the latest one dated on or before the "
+        "night applies."
     )
+
+
+def _proprietaire(flux: Flux) -> str:
+    return f"team:{groupe_entrant(flux)}"
 
 
 def _recu(flux: Flux) -> dg.AssetsDefinition:
@@ -53,33 +37,38 @@ def _recu(flux: Flux) -> dg.AssetsDefinition:
         key=cle_entrant(flux, "recu"),
         group_name=groupe_entrant(flux),
         partitions_def=nuits,
+        backfill_policy=UNE_NUIT_PAR_RUN,
         description=(
-            f"{flux.nom} landed: new complete files (data + .ok) dated on or before the night, "
-            f"checked against their .ok checksum and staged. {flux.description}"
+            f"{flux.nom} received from {flux.systeme.nom}: {flux.description} "
+            f"{_livraison(flux)}\n\n"
+            "Landing: every complete file of the flow (data and its .ok) dated on or before "
+            "the night and not seen before is checked against the checksum of its .ok and "
+            "staged; a file that fails is rejected whole and set aside. The metadata list every "
+            "version the night answers for (its own file, and late files of earlier nights)."
         ),
         kinds={"csv"},
-        owners=[f"team:{flux.systeme.nom.lower()}"],
+        owners=[_proprietaire(flux)],
         tags={"passerelle/etape": "reception", "passerelle/systeme": flux.systeme.nom},
     )
     def recu(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
         nuit = nuit_de(context)
-        atterrissage = ingestion.atterrir(
-            passerelle.depot(), passerelle.database(), flux, nuit, passerelle.reglages()
-        )
-        rejetes = [r for r in atterrissage.fichiers if r.statut == "REJETE"]
+        db = passerelle.database()
+        atterrissage = ingestion.atterrir(passerelle.depot(), db, flux, nuit, passerelle.reglages())
+        versions = fichiers_nuit.versions(db, flux, nuit)
+        rejetes = fichiers_nuit.rejetes(versions)
         context.log.info(
             f"{flux.nom} : fichier de la nuit {atterrissage.presence}, "
-            f"{len(atterrissage.fichiers)} nouvelle(s) version(s), {len(rejetes)} rejetée(s)"
+            f"{len(atterrissage.fichiers)} nouvelle(s) version(s), {rejetes.height} rejetée(s)"
         )
         return dg.MaterializeResult(
             metadata={
                 "fichier_de_la_nuit": flux.nom_fichier(nuit),
                 "presence": atterrissage.presence,
                 "nouvelles_versions": len(atterrissage.fichiers),
-                "fichiers_rejetes": len(rejetes),
-                "fichiers": _fichiers_table(atterrissage.fichiers),
+                "fichiers_rejetes": rejetes.height,
+                "fichiers": fichiers_nuit.table_fichiers(versions),
             },
         )
 
@@ -93,14 +82,17 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
         key=cle,
         group_name=groupe_entrant(flux),
         partitions_def=nuits,
+        backfill_policy=UNE_NUIT_PAR_RUN,
         deps=[cle_entrant(flux, "recu")],
         description=(
-            f"{flux.nom} validated against its Pandera schema (key {', '.join(flux.cle)}): "
-            "rows applied to the history, identical duplicates counted, bad rows quarantined "
-            "with their reason, unreadable files rejected whole and set aside."
+            f"{flux.nom} validated against its contract (key {', '.join(flux.cle)}): valid "
+            "rows are applied to the history, identical duplicates counted once, rows that "
+            "break the contract quarantined with their reason (file, line, field, rule: never "
+            "a value), and a file that cannot be read, disagrees with its .ok or has more bad "
+            "rows than the threshold is rejected whole and set aside."
         ),
         kinds={"polars", "pandera"},
-        owners=[f"team:{flux.systeme.nom.lower()}"],
+        owners=[_proprietaire(flux)],
         tags={"passerelle/etape": "validation", "passerelle/systeme": flux.systeme.nom},
         check_specs=[
             dg.AssetCheckSpec(
@@ -108,9 +100,10 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
                 asset=cle,
                 blocking=True,
                 description=(
-                    f"Rows of {flux.nom} against the contract's schema: quarantined rows and "
-                    "rejected files, with a sample of reasons (field, rule, line; no values). "
-                    "Warns, so that the night goes on with the valid rows."
+                    f"Warns when rows of {flux.nom} were quarantined or a file was rejected, "
+                    "with a preview of the reasons (file, line, field, rule; never a value). "
+                    "A warning: the night goes on with the valid rows; a rejected file of the "
+                    "night makes it incomplete (see cotraitance/completude)."
                 ),
             ),
             dg.AssetCheckSpec(
@@ -118,8 +111,9 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
                 asset=cle,
                 blocking=True,
                 description=(
-                    "Every row announced by each .ok is applied, a duplicate or quarantined "
-                    "(nothing lost). An error here stops the night."
+                    "Fails when the rows announced by a .ok are not all accounted for as "
+                    "applied, duplicate or quarantined (rows lost). An error: it stops the night "
+                    "before anything is emitted."
                 ),
             ),
         ],
@@ -128,32 +122,27 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
         nuit = nuit_de(context)
-        resultats = ingestion.valider(passerelle.database(), flux, nuit, passerelle.reglages())
-        appliques = [r for r in resultats if r.statut == "APPLIQUE"]
-        rejetes = [r for r in resultats if r.statut == "REJETE"]
-        recues = sum(r.lignes_ok or 0 for r in resultats)
-        totaux = {
-            k: sum(getattr(r, k) for r in resultats)
-            for k in ("appliquees", "doublons", "quarantaine", "conflits")
-        }
-        motifs = [m for r in resultats for m in r.motifs][:20]
-        perdus = [
-            r.nom
-            for r in appliques
-            if r.lignes_ok is not None and r.appliquees + r.doublons + r.quarantaine != r.lignes_ok
-        ]
-        schema_ok = totaux["quarantaine"] == 0 and not rejetes
+        db = passerelle.database()
+        traitees = ingestion.valider(db, flux, nuit, passerelle.reglages())
+        versions = fichiers_nuit.versions(db, flux, nuit)
+        rejetes = fichiers_nuit.rejetes(versions)
+        totaux = {c: int(versions[c].sum()) for c in fichiers_nuit.COMPTES}
+        motifs = table_motifs(fichiers_nuit.motifs(db, versions))
+        perdus = fichiers_nuit.ecarts_au_ok(versions)
         checks = [
             dg.AssetCheckResult(
                 check_name="schema",
-                passed=schema_ok,
+                passed=totaux["quarantaine"] == 0 and rejetes.height == 0,
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={
                     "lignes_en_quarantaine": totaux["quarantaine"],
                     "doublons_conflictuels": totaux["conflits"],
-                    "fichiers_rejetes": len(rejetes),
-                    "motifs_rejet": ", ".join(f"{r.nom} ({r.motif_rejet})" for r in rejetes),
-                    "exemples_de_motifs": table_motifs(motifs),
+                    "fichiers_rejetes": rejetes.height,
+                    "motifs_rejet": ", ".join(
+                        f"{n} ({m})" for n, m in rejetes.select("nom", "motif_rejet").iter_rows()
+                    )
+                    or "aucun",
+                    "exemples_de_motifs": motifs,
                 },
             ),
             dg.AssetCheckResult(
@@ -165,14 +154,14 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
         ]
         return dg.MaterializeResult(
             metadata={
-                "fichiers_traites": len(resultats),
-                "lignes_recues": recues,
-                "lignes_appliquees": totaux["appliquees"],
+                "fichiers": fichiers_nuit.table_fichiers(versions),
+                "lignes_recues": int(versions["lignes_ok"].sum()),
+                "lignes_appliquees": totaux["lignes_appliquees"],
                 "doublons": totaux["doublons"],
                 "lignes_en_quarantaine": totaux["quarantaine"],
-                "fichiers_rejetes": len(rejetes),
-                "fichiers": _fichiers_table(resultats),
-                "quarantaine": table_motifs(motifs),
+                "fichiers_rejetes": rejetes.height,
+                "quarantaine": motifs,
+                "versions_traitees_par_ce_run": len(traitees),
             },
             check_results=checks,
         )

@@ -16,7 +16,9 @@ def nom_court(flux: Flux) -> str:
 
 
 def cle_entrant(flux: Flux, etape: str) -> dg.AssetKey:
-    return dg.AssetKey([GROUPES_ENTRANTS[flux.systeme.nom], nom_court(flux), etape])
+    """gide/statuts_recu, gide/statuts_valide: the graph labels a node with the last part of
+    its key, which must name the flow as well as the stage (`recu` or `valide`)."""
+    return dg.AssetKey([GROUPES_ENTRANTS[flux.systeme.nom], f"{nom_court(flux)}_{etape}"])
 
 
 def groupe_entrant(flux: Flux) -> str:

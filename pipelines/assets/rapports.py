@@ -8,7 +8,7 @@ from pipelines import rapport
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
 from pipelines.assets.presentation import cle_sortant
 from pipelines.etat_nuit import ResultatEtat
-from pipelines.partitions import nuit_de, nuits
+from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from reporting.contenu import ContenuRapport
 
@@ -44,12 +44,14 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
     key=CLE_RAPPORT,
     group_name="rapports",
     partitions_def=nuits,
+    backfill_policy=UNE_NUIT_PAR_RUN,
     ins={"etat": dg.AssetIn(key=CLE_ETATS)},
     deps=[CLE_COMPLETUDE, *(cle_sortant(f) for f in schemas.SORTANTS)],
     description=(
         "The reconciliation report of the night for analysts, in French: anomalies.csv, "
-        "indicateurs.csv, etats.parquet, rapport.xlsx and rapport.html in reports/<night>/. "
-        "Identifiers only, never a name."
+        "indicateurs.csv, etats.parquet, rapport.xlsx and rapport.html in reports/AAAA-MM-JJ/. "
+        "Identifiers only, never a name. The metadata carry its synthesis: is the file set "
+        "complete, was anything emitted, how many BLOQUANT anomalies need a human tonight."
     ),
     kinds={"html", "excel"},
     owners=["team:analystes"],
@@ -57,7 +59,11 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
         dg.AssetCheckSpec(
             "aucune_anomalie_bloquante",
             asset=CLE_RAPPORT,
-            description="Fails when the night has a BLOQUANT anomaly: it needs a human.",
+            description=(
+                "Fails when the night has a BLOQUANT anomaly (FLUX_MANQUANT, FICHIER_REJETE): "
+                "nothing is emitted until someone settles it, see docs/anomalies.md. ALERTE "
+                "and INFO anomalies do not fail it."
+            ),
         )
     ],
 )
@@ -93,6 +99,11 @@ def rapport_de_nuit(
             "flux_emis": produit.contenu.emise,
             "pseudonymise": cle is not None,
             "dossier": dg.MetadataValue.path(dossier),
+            **{
+                f"rapport{p.suffix.replace('.', '_')}": dg.MetadataValue.path(str(p))
+                for p in produit.fichiers
+                if p.suffix in (".html", ".xlsx")
+            },
             "fichiers": ", ".join(p.name for p in produit.fichiers),
         },
         check_results=[

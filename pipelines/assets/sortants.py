@@ -12,7 +12,7 @@ from pipelines import completude, emission
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
 from pipelines.assets.presentation import cle_sortant, groupe_sortant
 from pipelines.etat_nuit import ResultatEtat
-from pipelines.partitions import nuit_de, nuits
+from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
 
@@ -24,16 +24,19 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         key=cle,
         group_name=groupe_sortant(flux),
         partitions_def=nuits,
+        backfill_policy=UNE_NUIT_PAR_RUN,
         ins={"etat": dg.AssetIn(key=CLE_ETATS)},
         deps=[CLE_COMPLETUDE],
         description=(
-            f"{flux.nom}, sent to {flux.systeme.nom}: {flux.description} "
+            f"{flux.nom} sent to {flux.systeme.nom}: {flux.description} "
             + (
                 "Full snapshot every night."
                 if flux.nom in emission.SNAPSHOTS
                 else "Upserts: a record goes out the first night it exists and again only "
                 "when it changes."
             )
+            + f" Written to outbox/{flux.dossier_sortant}/ with its .ok, only for a complete "
+            "night (or one forced partial); the same night run again writes the same bytes."
         ),
         kinds={"csv"},
         owners=[f"team:{flux.systeme.nom.lower()}"],
@@ -42,7 +45,11 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 "conforme_au_contrat",
                 asset=cle,
-                description=f"The written file reads back valid against the {flux.nom} schema.",
+                description=(
+                    f"Fails when the written file does not read back valid against the "
+                    f"{flux.nom} schema, as {flux.systeme.nom} will read it (nothing is then "
+                    'deposited). Passes with "non émis" when the night is incomplete.'
+                ),
             )
         ],
     )
