@@ -35,7 +35,11 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-run: venv
+# The Dagster instance of make run / make dev: the shipped dagster.yaml (queue, telemetry off).
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && chmod 700 $(DAGSTER_HOME) && cp dagster.yaml $@
+
+run: venv $(DAGSTER_HOME)/dagster.yaml
 	@mkdir -p var && chmod 700 var
 	@$(BIN)/passerelle run --from $(FIXTURE_FROM) --to $(FIXTURE_TO) --inbox $(FIXTURE_INBOX); \
 	  code=$$?; \
