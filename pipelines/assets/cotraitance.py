@@ -73,9 +73,9 @@ def completude_nuit(
     if futurs:
         # Normal when nights are caught up: those files wait for their own night.
         context.log.info(f"{len(futurs)} fichier(s) daté(s) après la nuit, laissés pour leur nuit")
-    for nom, raison in bilan.inattendus:
+    for fichier, raison in bilan.inattendus:
         if raison != "DATE_FUTURE":
-            context.log.warning(f"fichier ignoré dans la zone d'entrée : {nom} ({raison})")
+            context.log.warning(f"fichier ignoré dans la zone d'entrée : {fichier} ({raison})")
     return dg.MaterializeResult(
         metadata={
             "complete": bilan.complete,
