@@ -35,7 +35,7 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-run: venv
+run: venv $(DAGSTER_HOME)/dagster.yaml
 	@mkdir -p var && chmod 700 var
 	@$(BIN)/passerelle run --from $(FIXTURE_FROM) --to $(FIXTURE_TO) --inbox $(FIXTURE_INBOX); \
 	  code=$$?; \
@@ -57,7 +57,8 @@ test: system-deps venv lint
 PORT ?= 3000
 DEV_HOST ?= 127.0.0.1
 
-# The shipped settings, refreshed when they change; a home's own edited copy is kept aside.
+# The Dagster instance of make run / make dev: the shipped dagster.yaml, refreshed when it
+# changes; a home's own edited copy is kept aside.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME) && chmod 700 $(DAGSTER_HOME)
 	@if [ -f $@ ] && ! cmp -s dagster.yaml $@; then \

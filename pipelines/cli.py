@@ -135,23 +135,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"passerelle : {exc} ; rien n'a été traité ni envoyé", file=sys.stderr)
         return EXIT_ERREUR
     defs = build_definitions()
-    inst = instance()
     config = _config_ressource(reglages, args)
     code = EXIT_OK
-    for nuit in nuits:
-        issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
-        rapport = reglages.reports / nuit.isoformat()
-        if not issue.succes:
-            print(f"{nuit} : ÉCHEC — {issue.erreur}", file=sys.stderr)
-            code = EXIT_ERREUR
-        elif issue.complete:
-            print(f"{nuit} : nuit complète, flux émis dans {reglages.outbox} ; rapport {rapport}")
-        elif issue.emise:
-            print(f"{nuit} : nuit incomplète, émission partielle forcée ; rapport {rapport}")
-        else:
-            print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
-            if code == EXIT_OK:
-                code = EXIT_INCOMPLET
+    # As a context manager, the instance is the one Dagster's definitions loading sees, and is
+    # disposed of at the end.
+    with instance() as inst:
+        for nuit in nuits:
+            issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
+            code = _compte_rendu(issue, reglages, code)
+    return code
+
+
+def _compte_rendu(issue, reglages, code: int) -> int:
+    """Print the operator's line for a night; the exit code so far, worst first."""
+    nuit = issue.nuit
+    rapport = reglages.reports / nuit.isoformat()
+    if not issue.succes:
+        print(f"{nuit} : ÉCHEC — {issue.erreur}", file=sys.stderr)
+        return EXIT_ERREUR
+    if issue.complete:
+        print(f"{nuit} : nuit complète, flux émis dans {reglages.outbox} ; rapport {rapport}")
+    elif issue.emise:
+        print(f"{nuit} : nuit incomplète, émission partielle forcée ; rapport {rapport}")
+    else:
+        print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
+        return EXIT_INCOMPLET if code == EXIT_OK else code
     return code
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPECS = ROOT.parent / "shared" / "specs"
 
 os.umask(0o077)
+
+_MEMOIRE = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders in memory when possible: the pipeline's SQLite databases (and
+    Dagster's) commit and fsync at every step, which a memory file system makes free.
+    A per-session folder, so that concurrent sessions never clean each other's files."""
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return  # given on the command line, or an xdist worker (the controller chose)
+    if _MEMOIRE.is_dir() and os.access(_MEMOIRE, os.W_OK):
+        config.option.basetemp = tempfile.mkdtemp(prefix="passerelle-tests-", dir=_MEMOIRE)
+        config._passerelle_basetemp = config.option.basetemp  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    basetemp = getattr(config, "_passerelle_basetemp", None)
+    if basetemp:
+        shutil.rmtree(basetemp, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -222,3 +222,18 @@ def test_report_workbook_agrees_with_anomalies_csv(nuits: Execution):
         entete = rows[0]
         codes = sorted(str(r[entete.index("code")]) for r in rows[1:])
         assert codes == sorted(csv["code"].to_list())
+
+
+def test_report_command_rebuilds_the_nights_report_from_the_database(
+    nuits: Execution, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from pipelines.cli import main
+
+    home = tmp_path / "rapport"
+    shutil.copytree(nuits.home, home)
+    dossier = home / "reports" / NUITS[2].isoformat()
+    avant = Execution(home).empreintes(dossier)
+    shutil.rmtree(dossier)
+    monkeypatch.setenv("PASSERELLE_HOME", str(home))
+    assert main(["report", "--date", NUITS[2].isoformat()]) == 0
+    assert Execution(home).empreintes(dossier) == avant

@@ -78,8 +78,13 @@ def completude_nuit(
                     "(passerelle run --allow-partial).",
                 ],
             )
-    for nom, raison in bilan.inattendus:
-        context.log.warning(f"fichier ignoré dans la zone d'entrée : {nom} ({raison})")
+    futurs = [n for n, r in bilan.inattendus if r == "DATE_FUTURE"]
+    if futurs:
+        # Normal when nights are caught up: those files wait for their own night.
+        context.log.info(f"{len(futurs)} fichier(s) daté(s) après la nuit, laissés pour leur nuit")
+    for fichier, raison in bilan.inattendus:
+        if raison != "DATE_FUTURE":
+            context.log.warning(f"fichier ignoré dans la zone d'entrée : {fichier} ({raison})")
     return dg.MaterializeResult(
         metadata={
             "complete": bilan.complete,

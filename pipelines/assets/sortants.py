@@ -60,7 +60,8 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         db = passerelle.database()
         bilan = completude.lire(db, nuit)
         if bilan.height == 0 or not bilan["emise"][0]:
-            context.log.warning(f"{flux.nom} non émis : nuit incomplète (voir le rapport)")
+            fichier = flux.nom_fichier(nuit)
+            context.log.warning(f"{fichier} non émis : nuit incomplète (voir le rapport)")
             return dg.MaterializeResult(
                 metadata={"emis": False, "raison": "nuit incomplète"},
                 check_results=[
