@@ -90,8 +90,12 @@ def test_sensor_skips_a_night_the_ledger_says_is_done_unless_a_file_changes(pass
 def test_schedule_at_six_runs_the_night_that_just_ended():
     six = dt.datetime(2010, 10, 5, 6, 0, tzinfo=ZoneInfo("Europe/Paris"))
     assert nuit_a_traiter(six) == NUIT
-    with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=six)
+    # The schedule context, closed: left open it stays Dagster's current instance (a disposed
+    # one) for whatever resolves definitions later in the same process.
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=six) as ctx,
+    ):
         request = nuit_de_6h(ctx)
         assert isinstance(request, dg.RunRequest)
         assert request.partition_key == "2010-10-04"
@@ -104,8 +108,8 @@ def test_schedule_skips_a_night_the_sensor_already_launched():
             job_def=dg.GraphDefinition(name="nuit", node_defs=[]).to_job(name="nuit"),
             tags={"dagster/partition": "2010-10-04"},
         )
-        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=six)
-        assert isinstance(nuit_de_6h(ctx), dg.SkipReason)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=six) as ctx:
+            assert isinstance(nuit_de_6h(ctx), dg.SkipReason)
 
 
 def test_schedule_avoids_the_daylight_saving_hour():
