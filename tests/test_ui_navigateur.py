@@ -217,6 +217,12 @@ def _dialogue_de_lancement(page, partitions: str, attendu: str):
     return dialogue
 
 
+def _visible(page, texte: str):
+    """The first visible element with exactly this text (the UI keeps hidden copies to measure
+    labels)."""
+    return page.get_by_text(texte, exact=True).filter(visible=True).first
+
+
 def _valeur(page, cle: str):
     """The value cell of a metadata row of the asset page (drawn when it is drawn)."""
     ligne = page.locator("tr").filter(has=page.get_by_text(cle, exact=True)).first
@@ -258,7 +264,7 @@ def test_operator_launches_a_night_from_the_ui_and_reads_the_report_metadata(
     page.locator('a[href="/runs"]').first.click()
     page.get_by_role("link", name=re.compile(r"^run [0-9a-f]{8}$")).first.click()
     expect(page.get_by_text(f"partition: {NUIT}")).to_be_visible(timeout=ATTENTE_MS)
-    fin = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$")).first
+    fin = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$")).filter(visible=True).first
     expect(fin).to_be_visible(timeout=RUN_MS)
     _capture(page, "run.png")
     assert fin.inner_text() == "Success", "le run de la nuit a échoué (voir run.png)"
@@ -266,7 +272,7 @@ def test_operator_launches_a_night_from_the_ui_and_reads_the_report_metadata(
     # The report asset: its metadata answer "is there something for a human tonight?".
     attendus = _attendus(serveur, NUIT)
     page.goto(f"{serveur.url}/assets/rapports/rapport")
-    expect(page.get_by_text(NUIT, exact=True).first).to_be_visible(timeout=ATTENTE_MS)
+    expect(_visible(page, NUIT)).to_be_visible(timeout=ATTENTE_MS)
     for cle, severite in (
         ("anomalies_bloquantes", "BLOQUANT"),
         ("anomalies_alertes", "ALERTE"),
@@ -298,15 +304,16 @@ def test_operator_launches_a_night_from_the_ui_and_reads_the_report_metadata(
 
     # Its group: one node per flow and stage, with the state of its checks.
     page.goto(f"{serveur.url}/locations/pipelines.definitions/asset-groups/gide/lineage")
-    expect(page.get_by_text("statuts_recu", exact=True)).to_be_visible(timeout=ATTENTE_MS)
-    expect(page.get_by_text("traitements_alerte_valide", exact=True)).to_be_visible(
-        timeout=ATTENTE_MS
-    )
+    for noeud in ("statuts_recu", "statuts_valide", "traitements_alerte_valide"):
+        expect(_visible(page, noeud)).to_be_visible(timeout=ATTENTE_MS)
+    chargement = page.get_by_text(re.compile(r"^Loading")).filter(visible=True)
+    expect(chargement).to_have_count(0, timeout=ATTENTE_MS)
     _capture(page, "groupe-gide.png")
 
     # The asset graph, groups per system and stage, once the statuses are loaded.
     page.locator('a[href="/asset-groups"]').first.click()
-    expect(page.get_by_text("sortants_p3").last).to_be_visible(timeout=ATTENTE_MS)
+    for groupe in ("gide", "cotraitance", "sortants_p3", "rapports"):
+        expect(_visible(page, groupe)).to_be_visible(timeout=ATTENTE_MS)
     expect(page.get_by_text("fetching statuses", exact=False)).to_have_count(0, timeout=ATTENTE_MS)
     _capture(page, "graphe.png")
 
