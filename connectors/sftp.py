@@ -576,7 +576,9 @@ class SftpDropZone(DropZone):
                 options.key_types = [a for a in voulus if a in options.key_types]
             # AES-GCM first: one pass for encryption and integrity, the fastest paramiko has.
             options.ciphers = sorted(options.ciphers, key=lambda x: "gcm" not in x)
-            transport.start_client(timeout=c.connect_timeout)
+            # start_client returns quietly at its own timeout (no error, no session): the
+            # watchdog must be the one that ends a stalled negotiation.
+            transport.start_client(timeout=c.connect_timeout + 5)
             presentee = transport.get_remote_server_key()
             attendue = connues.get(presentee.get_name())
             if attendue is None or attendue != presentee:
