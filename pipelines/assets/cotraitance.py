@@ -7,7 +7,7 @@ import polars as pl
 
 import schemas
 from pipelines import completude, etat_nuit, incidents, ingestion
-from pipelines.assets.presentation import cle_entrant
+from pipelines.assets.presentation import cle_entrant, sans_valeurs_dans_les_echecs
 from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
@@ -36,6 +36,7 @@ VALIDES = [cle_entrant(f, "valide") for f in schemas.ENTRANTS]
         )
     ],
 )
+@sans_valeurs_dans_les_echecs
 def completude_nuit(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> dg.MaterializeResult:
@@ -115,6 +116,7 @@ def _compter(episodes: pl.DataFrame) -> dict[str, int]:
         )
     ],
 )
+@sans_valeurs_dans_les_echecs
 def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:

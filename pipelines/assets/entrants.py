@@ -10,7 +10,12 @@ import dagster as dg
 
 import schemas
 from pipelines import ingestion
-from pipelines.assets.presentation import cle_entrant, groupe_entrant, table_motifs
+from pipelines.assets.presentation import (
+    cle_entrant,
+    groupe_entrant,
+    sans_valeurs_dans_les_echecs,
+    table_motifs,
+)
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
@@ -61,6 +66,7 @@ def _recu(flux: Flux) -> dg.AssetsDefinition:
         owners=[f"team:{flux.systeme.nom.lower()}"],
         tags={"passerelle/etape": "reception", "passerelle/systeme": flux.systeme.nom},
     )
+    @sans_valeurs_dans_les_echecs
     def recu(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
@@ -124,6 +130,7 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
             ),
         ],
     )
+    @sans_valeurs_dans_les_echecs
     def valide(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
