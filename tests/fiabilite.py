@@ -113,16 +113,16 @@ def executer(
     *args: str,
     inbox: Path | None = None,
     env: dict[str, str | None] | None = None,
-    dagster_home: bool = False,
+    dagster_home: Path | None = None,
     commande: str = "run",
 ) -> Execution:
     """`passerelle <commande>` in this process, working area `home`, everything captured.
 
-    Dagster uses an ephemeral instance unless `dagster_home` (then `home/dagster_home`).
+    Dagster uses an ephemeral instance unless given a `dagster_home`.
     """
     valeurs: dict[str, str | None] = {
         "PASSERELLE_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster_home") if dagster_home else None,
+        "DAGSTER_HOME": str(dagster_home) if dagster_home else None,
         **(env or {}),
     }
     execution = Execution(home=home)
