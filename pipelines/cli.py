@@ -138,24 +138,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"passerelle : {exc} ; rien n'a été traité ni envoyé", file=sys.stderr)
         return EXIT_ERREUR
     defs = build_definitions()
-    inst = instance()
     config = _config_ressource(reglages, args)
     code = EXIT_OK
-    for nuit in nuits:
-        with _limite_de_duree(nuit, reglages.duree_max_s):
-            issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
-        rapport = reglages.reports / nuit.isoformat()
-        if not issue.succes:
-            print(f"{nuit} : ÉCHEC — {issue.erreur}", file=sys.stderr)
-            code = EXIT_ERREUR
-        elif issue.complete:
-            print(f"{nuit} : nuit complète, flux émis dans {reglages.outbox} ; rapport {rapport}")
-        elif issue.emise:
-            print(f"{nuit} : nuit incomplète, émission partielle forcée ; rapport {rapport}")
-        else:
-            print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
-            if code == EXIT_OK:
-                code = EXIT_INCOMPLET
+    # The instance scoped to the command: Dagster reads the definitions' stored state through
+    # the instance in scope, and the instance is disposed of at the end.
+    with instance() as inst:
+        for nuit in nuits:
+            with _limite_de_duree(nuit, reglages.duree_max_s):
+                issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
+            rapport = reglages.reports / nuit.isoformat()
+            if not issue.succes:
+                print(f"{nuit} : ÉCHEC — {issue.erreur}", file=sys.stderr)
+                code = EXIT_ERREUR
+            elif issue.complete:
+                print(
+                    f"{nuit} : nuit complète, flux émis dans {reglages.outbox} ; rapport {rapport}"
+                )
+            elif issue.emise:
+                print(f"{nuit} : nuit incomplète, émission partielle forcée ; rapport {rapport}")
+            else:
+                print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
+                if code == EXIT_OK:
+                    code = EXIT_INCOMPLET
     return code
 
 

@@ -19,10 +19,10 @@ import polars as pl
 import pytest
 from dagster._serdes import serialize_value
 
-from pipelines import execution, ingestion
+from pipelines import ingestion
 from schemas.contract import Flux
 from schemas.dialect import Lecture
-from tests.fiabilite import executer, nuit_simple
+from tests.fiabilite import environnement, executer, nuit_simple
 
 NUIT = dt.date(2010, 10, 4)
 PERSONNELLES = ["Testeur", "Alice", "Essai", "Bruno", "12/05/1992", "1992-05-12"]
@@ -46,10 +46,9 @@ def test_exception_de_bibliotheque_sans_valeur_dans_les_journaux_ni_dans_dagster
         return trier(lecture, flux)
 
     monkeypatch.setattr(ingestion, "trier", trier_qui_casse)
-    instance = dg.DagsterInstance.ephemeral()
-    monkeypatch.setattr(execution, "instance", lambda: instance)
+    dagster_home = tmp_path / "dagster_home"
 
-    nuit = executer(home, "--date", NUIT.isoformat(), inbox=inbox)
+    nuit = executer(home, "--date", NUIT.isoformat(), inbox=inbox, dagster_home=dagster_home)
 
     assert nuit.code == 1, nuit.sortie
     # The library did quote the values: without the guard they would be everywhere below.
@@ -57,13 +56,11 @@ def test_exception_de_bibliotheque_sans_valeur_dans_les_journaux_ni_dans_dagster
     assert "GIDE_DEMANDEURS_20101004.csv : erreur inattendue (InvalidOperationError)" in (
         nuit.sortie
     )
-    [run] = instance.get_runs()
-    evenements = [serialize_value(e) for e in instance.all_logs(run.run_id)]
-    echecs = [
-        e
-        for e in instance.all_logs(run.run_id)
-        if e.dagster_event and e.dagster_event.is_step_failure
-    ]
+    with environnement({"DAGSTER_HOME": str(dagster_home)}), dg.DagsterInstance.get() as inst:
+        [run] = inst.get_runs()
+        journal = inst.all_logs(run.run_id)
+    evenements = [serialize_value(e) for e in journal]
+    echecs = [e for e in journal if e.dagster_event and e.dagster_event.is_step_failure]
     assert len(echecs) == 1
     textes = {
         "sortie": nuit.sortie,
