@@ -215,10 +215,10 @@ def test_duree_max_le_tag_du_job_est_applique_par_la_surveillance_des_runs(
     nightly job past its `dagster/max_runtime` tag, and leaves a younger one alone."""
     shipped = yaml.safe_load((ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     assert shipped["run_monitoring"]["enabled"] is True
-    job = build_definitions().resolve_job_def("nuit")
-    assert int(job.tags["dagster/max_runtime"]) == DUREE_MAX_S
     journal = logging.getLogger("test.run_monitoring")
     with dg.instance_for_test(overrides={"run_monitoring": shipped["run_monitoring"]}) as inst:
+        job = build_definitions().resolve_job_def("nuit")
+        assert int(job.tags["dagster/max_runtime"]) == DUREE_MAX_S
         assert inst.run_monitoring_enabled
         # As the scheduler and the sensor daemon do: the job's run tags, then the request's.
         tags = {**job.run_tags, "dagster/partition": "2010-10-04"}
