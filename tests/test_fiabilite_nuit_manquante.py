@@ -40,9 +40,10 @@ def test_nuit_jamais_arrivee_a_6h_le_controle_echoue_et_l_incident_est_signale(
         ),
         dg.instance_for_test() as instance,
     ):
-        demande = nuit_de_6h(
-            dg.build_schedule_context(instance=instance, scheduled_execution_time=SIX_HEURES)
-        )
+        with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=SIX_HEURES
+        ) as contexte:
+            demande = nuit_de_6h(contexte)
         assert isinstance(demande, dg.RunRequest)
         assert demande.partition_key == NUIT.isoformat()
         job = build_definitions().resolve_job_def("nuit")
