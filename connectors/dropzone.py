@@ -11,6 +11,7 @@ and only then gets its `.ok`.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -99,22 +100,77 @@ def ensure_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
+def prefixe_temporaire(nom: str) -> str:
+    """The start of this process's temporary names for `nom`: hidden, and tagged with the
+    pid, so that the temporaries of a killed process can be told from those of a live one."""
+    return f".{nom}.{os.getpid()}-"
+
+
+def _vivant(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def supprimer_temporaires_abandonnes(
+    dossier: Path, nom: str | None = None, suffixe: str = r"\.(tmp|part)"
+) -> int:
+    """Remove the temporary copies of `nom` (any name: None) a killed process left in `dossier`.
+
+    They hold personal data and would otherwise stay for ever; those of a process still
+    running (another run writing the same name) are left alone. `suffixe` is a regular
+    expression. Returns how many went.
+    """
+    quel = ".+" if nom is None else re.escape(nom)
+    motif = re.compile(rf"^\.{quel}\.(\d+)-[A-Za-z0-9_]+{suffixe}$")
+    retires = 0
+    try:
+        entrees = list(os.scandir(dossier))
+    except FileNotFoundError:
+        return 0
+    for entree in entrees:
+        trouve = motif.match(entree.name)
+        if trouve and not _vivant(int(trouve.group(1))):
+            Path(entree.path).unlink(missing_ok=True)
+            retires += 1
+    return retires
+
+
+def erreur_disque_plein(exc: OSError, cible: Path) -> OSError:
+    """A full disk said in French, naming the file (the night can be re-run once freed)."""
+    return OSError(
+        exc.errno,
+        f"espace disque insuffisant pour écrire {cible.name} dans {cible.parent} "
+        "(rien n'a été écrit sous ce nom ; libérer de la place puis relancer la nuit)",
+    )
+
+
 def ecrire_atomique(cible: Path, data: bytes) -> None:
     """Write `cible` whole or not at all: temporary file in the same folder, fsync, rename.
 
     The temporary file is created 0600 by `mkstemp`; on any error (a full disk) it is removed
-    and the error propagates, so no partial file ever stands under the final name.
+    and the error propagates, so no partial file ever stands under the final name. Temporary
+    files a killed process left for the same name are removed first.
     """
     ensure_private_dir(cible.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{cible.name}.", suffix=".tmp", dir=cible.parent)
+    supprimer_temporaires_abandonnes(cible.parent, cible.name, r"\.tmp")
+    fd, tmp = tempfile.mkstemp(
+        prefix=prefixe_temporaire(cible.name), suffix=".tmp", dir=cible.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, cible)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise erreur_disque_plein(exc, cible) from None
         raise
 
 

@@ -53,12 +53,17 @@ def _version(row: sa.Row) -> Version:
 
 
 def connue(db: Database, nom: str, sha256: str) -> bool:
-    """Whether this version (by its real or announced checksum) is already in the ledger."""
+    """Whether this version (name and sha256 of its bytes) is already in the ledger.
+
+    Only the real checksum of a recorded version counts, never the one its `.ok` announced:
+    a file rejected because its bytes did not match its `.ok` (a truncated transfer) and then
+    re-delivered whole, with the same `.ok`, is a new version to land.
+    """
     with db.engine.connect() as conn:
         found = conn.execute(
             sa.select(fichiers.c.id)
             .where(fichiers.c.nom == nom)
-            .where((fichiers.c.sha256 == sha256) | (fichiers.c.sha256_ok == sha256))
+            .where(fichiers.c.sha256 == sha256)
             .limit(1)
         ).first()
     return found is not None

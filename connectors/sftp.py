@@ -74,7 +74,10 @@ from connectors.dropzone import (
     FichierDepose,
     classer,
     ensure_private_dir,
+    prefixe_temporaire,
+    supprimer_temporaires_abandonnes,
 )
+from connectors.point_d_arret import atteint
 from connectors.sftp_client import ClientSftp, Reponses, StatutSftp, verifier_statut
 from connectors.sftp_config import SYSTEMES, SftpConfig, SftpConfigError, charger_tout
 from schemas.dialect import FichierRejete, Ok
@@ -231,7 +234,8 @@ class SftpDropZone(DropZone):
         distant = posixpath.join(self.config.inbox, nom)
 
         def telecharger(cnx: _Connexion) -> Path:
-            part = destination / f".{nom}.{secrets.token_hex(6)}.part"
+            supprimer_temporaires_abandonnes(destination, nom, r"\.part")
+            part = destination / f"{prefixe_temporaire(nom)}{secrets.token_hex(6)}.part"
             try:
                 with _fichier_prive(part) as sortie:
                     empreinte, taille = self._recevoir(cnx, distant, nom, sortie)
@@ -330,6 +334,8 @@ class SftpDropZone(DropZone):
                     raise DropZoneError(f"{self.nom} : {nom} raccourci pendant le téléchargement")
                 sortie.write(morceau)
                 empreinte.update(morceau)
+                if ecrit == 0:
+                    atteint("telechargement", nom)  # crash tests only: half-way through
                 ecrit += len(morceau)
                 if self.progression is not None:
                     self.progression(nom, ecrit, taille)
@@ -355,6 +361,8 @@ class SftpDropZone(DropZone):
                 for num in [k for k in reponses.recues if k in en_vol]:
                     t, msg = reponses.recues.pop(num)
                     verifier_statut(t, msg)
+                    if confirme == 0:
+                        atteint("depot", nom)  # crash tests only: before the rename
                     confirme += en_vol.pop(num)
                     if self.progression is not None:
                         self.progression(nom, confirme, len(data))
@@ -576,7 +584,9 @@ class SftpDropZone(DropZone):
                 options.key_types = [a for a in voulus if a in options.key_types]
             # AES-GCM first: one pass for encryption and integrity, the fastest paramiko has.
             options.ciphers = sorted(options.ciphers, key=lambda x: "gcm" not in x)
-            transport.start_client(timeout=c.connect_timeout)
+            # start_client returns quietly at its own timeout (no error, no session): the
+            # watchdog must be the one that ends a stalled negotiation.
+            transport.start_client(timeout=c.connect_timeout + 5)
             presentee = transport.get_remote_server_key()
             attendue = connues.get(presentee.get_name())
             if attendue is None or attendue != presentee:

@@ -8,9 +8,12 @@ night's file set is incomplete and nothing was emitted; 2 bad usage or configura
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 EXIT_OK = 0
@@ -141,7 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # disposed of at the end.
     with instance() as inst:
         for nuit in nuits:
-            issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
+            with _limite_de_duree(nuit, reglages.duree_max_s):
+                issue = executer_nuit(defs, reglages, nuit, config, inst, barre=not args.quiet)
             code = _compte_rendu(issue, reglages, code)
     return code
 
@@ -161,6 +165,33 @@ def _compte_rendu(issue, reglages, code: int) -> int:
         print(f"{nuit} : nuit INCOMPLÈTE, rien n'a été émis ; voir le rapport {rapport}")
         return EXIT_INCOMPLET if code == EXIT_OK else code
     return code
+
+
+@contextlib.contextmanager
+def _limite_de_duree(nuit: dt.date, secondes: float) -> Iterator[None]:
+    """Stop the process if the night outlasts `secondes` (the job's `dagster/max_runtime`).
+
+    The night runs in this process, where nothing can interrupt a step that is stuck: past
+    the limit the process ends, exit 1. What it leaves is what a crash leaves, which the
+    next run takes over (files claimed too long ago are reclaimed, outbound files rewritten).
+    """
+
+    def arreter() -> None:
+        print(
+            f"passerelle : nuit du {nuit:%d/%m/%Y} arrêtée : durée maximale de {secondes:.0f} s "
+            "dépassée (PASSERELLE_DUREE_MAX_S) ; relancer la nuit une fois la cause levée",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(EXIT_ERREUR)
+
+    minuteur = threading.Timer(secondes, arreter)
+    minuteur.daemon = True
+    minuteur.start()
+    try:
+        yield
+    finally:
+        minuteur.cancel()
 
 
 def _cle(args: argparse.Namespace) -> bytes | None:
@@ -204,8 +235,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     from connectors.database import DatabaseError
-    from pipelines.retention import purger
+    from pipelines.partitions import FUSEAU
+    from pipelines.retention import date_limite, purger
 
     reglages = _reglages(args)
     try:
@@ -214,11 +248,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"passerelle : {exc}", file=sys.stderr)
         return EXIT_ERREUR
-    bilan = purger(db, reglages, args.before)
+    avant = args.before or date_limite(reglages, dt.datetime.now(ZoneInfo(FUSEAU)).date())
+    bilan = purger(db, reglages, avant)
     print(
-        f"purge avant le {args.before:%d/%m/%Y} : {bilan.versions_concernees} versions de "
+        f"purge avant le {avant:%d/%m/%Y} : {bilan.versions_concernees} versions de "
         f"fichiers, {bilan.copies_supprimees} copies supprimées, "
-        f"{bilan.lignes_quarantaine_supprimees} motifs de quarantaine supprimés "
+        f"{bilan.lignes_quarantaine_supprimees} motifs de quarantaine supprimés, "
+        f"{bilan.etats_intermediaires_supprimes} états intermédiaires et "
+        f"{bilan.temporaires_supprimes} fichiers temporaires abandonnés supprimés "
         "(le registre des fichiers est conservé)"
     )
     return EXIT_OK
@@ -273,7 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser(
         "purge", help="supprimer les copies et quarantaines antérieures à une date"
     )
-    purge.add_argument("--before", type=_date, required=True, metavar="AAAA-MM-JJ")
+    purge.add_argument(
+        "--before",
+        type=_date,
+        metavar="AAAA-MM-JJ",
+        help="défaut : aujourd'hui moins PASSERELLE_RETENTION_JOURS jours (90)",
+    )
     _options_communes(purge)
     purge.set_defaults(func=cmd_purge)
 

@@ -4,6 +4,11 @@ On night D a record is written when no run of an earlier night sent its key, or 
 content differs from the latest content an earlier night sent for that key. Runs of D or of
 later nights are ignored when computing D, so re-running D, even after later nights, writes
 byte-identical files. `DUDE_IN_ETATS` is a full snapshot and bypasses the ledger.
+
+Data minimisation: each receiving system gets the columns of its flows' contracts and
+nothing else (`COLONNES_AUTORISEES`, from schemas/sortants.py). `emettre` refuses a frame
+with any other column before a byte is written, so a rule that lets a field slip through
+(a radiation motif towards Parcours 3) stops the flow instead of sending it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+import schemas
 from connectors.database import Database
 from connectors.dropzone import DropZone
 from connectors.tables import emissions
@@ -23,6 +29,26 @@ from schemas.dialect import Ok, ecrire, lire
 from schemas.validation import trier
 
 SNAPSHOTS = {"DUDE_IN_ETATS"}
+
+# Receiving system -> outbound flow -> the only columns it may carry (the contract's).
+COLONNES_AUTORISEES: dict[str, dict[str, tuple[str, ...]]] = {}
+for _f in schemas.SORTANTS:
+    COLONNES_AUTORISEES.setdefault(_f.systeme.nom, {})[_f.nom] = tuple(_f.colonnes)
+
+
+class ColonneHorsContrat(ValueError):
+    """An outbound frame with a column its receiving system must not receive."""
+
+
+def verifier_colonnes(records: pl.DataFrame, flux: Flux) -> None:
+    """Refuse a frame whose columns are not all in the flow's allow-list."""
+    autorisees = COLONNES_AUTORISEES.get(flux.systeme.nom, {}).get(flux.nom, ())
+    hors = [c for c in records.columns if c not in autorisees]
+    if hors:
+        raise ColonneHorsContrat(
+            f"{flux.nom} : colonne(s) hors du contrat de {flux.systeme.nom} : "
+            f"{', '.join(hors)} ; rien n'a été envoyé"
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +112,7 @@ def emettre(
     db: Database, zone: DropZone, flux: Flux, nuit: dt.date, records: pl.DataFrame
 ) -> Emission:
     """Write the night's file of an outbound flow and remember what it carried."""
+    verifier_colonnes(records, flux)
     if flux.nom in SNAPSHOTS:
         envoi = records.with_columns(pl.lit(True).alias("nouveau"))
     else:

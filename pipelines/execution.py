@@ -61,12 +61,19 @@ def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def _enveloppe(nom: str | None) -> bool:
+    return bool(nom) and str(nom).startswith("Dagster")
+
+
 def _erreur(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             err = event.step_failure_data.error
-            while err is not None and err.cause is not None:
-                err = err.cause  # the user code's own exception, not Dagster's wrapper
+            # The user code's own exception, not Dagster's wrapper around it; not deeper:
+            # below it are the causes it already explains (a timeout behind "échec après
+            # 3 tentatives (délai dépassé)").
+            while err is not None and err.cause is not None and _enveloppe(err.cls_name):
+                err = err.cause
             message = err.message.strip().splitlines()[0] if err else "erreur inconnue"
             return f"{event.step_key} : {message}"
     return "échec du run"

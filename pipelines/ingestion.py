@@ -31,6 +31,7 @@ from connectors import ledger
 from connectors.database import Database
 from connectors.depot import Depot
 from connectors.dropzone import ecrire_atomique, ensure_private_dir
+from connectors.point_d_arret import atteint
 from connectors.tables import (
     APPLIQUE,
     REJETE,
@@ -38,6 +39,7 @@ from connectors.tables import (
     quarantaine,
     quarantaine_contenu,
 )
+from pipelines.erreurs import sans_valeurs
 from pipelines.reglages import Reglages
 from rules.historique import DATE_FICHIER, LIGNE, ORDRE, Historique, colonnes_historique
 from schemas.contract import Flux, NomFichier
@@ -153,57 +155,62 @@ def atterrir(depot: Depot, db: Database, flux: Flux, nuit: dt.date, reglages: Re
             presence = PRESENT if depose.complet else SANS_OK
         if not depose.complet:
             continue  # still being written: read only once its .ok is there
-        ok_raw = zone.lire_ok(depose.nom)
-        try:
-            ok = Ok.parse(ok_raw)
-        except FichierRejete as erreur:
-            data = zone.lire(depose.nom)
-            if ledger.connue(db, depose.nom, hashlib.sha256(data).hexdigest()):
-                continue
-            resultats.append(
-                _rejeter_a_l_atterrissage(
-                    db, reglages, ok_raw, depose.nom, nf, nuit, data, erreur, None
-                )
-            )
-            continue
-        if ledger.connue(db, depose.nom, ok.sha256):
-            continue
-        data = zone.lire(depose.nom)
-        sha = hashlib.sha256(data).hexdigest()
-        if sha != ok.sha256:
-            if ledger.connue(db, depose.nom, sha):
-                continue
-            erreur = FichierRejete(
-                "CHECKSUM", "somme de contrôle différente de celle annoncée par le .ok"
-            )
-            resultats.append(
-                _rejeter_a_l_atterrissage(
-                    db, reglages, ok_raw, depose.nom, nf, nuit, data, erreur, ok
-                )
-            )
-            continue
-        staging = _staging_path(reglages, depose.nom, sha)
-        ecrire_atomique(staging, data)
-        version_id = ledger.enregistrer(
-            db,
-            nom=depose.nom,
-            flux=flux.nom,
-            date_fichier=nf.date,
-            sha256=sha,
-            sha256_ok=ok.sha256,
-            taille=len(data),
-            lignes_ok=ok.rows,
-            statut=ledger.RECU,
-            nuit=nuit,
-            chemin_staging=str(staging),
-        )
-        statut = ledger.RECU if version_id is not None else "DEJA_TRAITE"
-        resultats.append(
-            ResultatFichier(
-                nom=depose.nom, date_fichier=nf.date, sha256=sha, statut=statut, lignes_ok=ok.rows
-            )
-        )
+        with sans_valeurs(depose.nom):
+            resultat = _atterrir_fichier(depot, db, flux, nuit, reglages, depose.nom, nf)
+        if resultat is not None:
+            resultats.append(resultat)
     return Atterrissage(flux=flux.nom, nuit=nuit, presence=presence, fichiers=resultats)
+
+
+def _atterrir_fichier(
+    depot: Depot,
+    db: Database,
+    flux: Flux,
+    nuit: dt.date,
+    reglages: Reglages,
+    nom: str,
+    nf: NomFichier,
+) -> ResultatFichier | None:
+    """Land one complete file; None when the ledger already knows this version."""
+    zone = depot.zone(flux.systeme.nom)
+    ok_raw = zone.lire_ok(nom)
+    try:
+        ok = Ok.parse(ok_raw)
+    except FichierRejete as erreur:
+        data = zone.lire(nom)
+        if ledger.connue(db, nom, hashlib.sha256(data).hexdigest()):
+            return None
+        return _rejeter_a_l_atterrissage(db, reglages, ok_raw, nom, nf, nuit, data, erreur, None)
+    if ledger.connue(db, nom, ok.sha256):
+        return None
+    data = zone.lire(nom)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != ok.sha256:
+        if ledger.connue(db, nom, sha):
+            return None
+        erreur = FichierRejete(
+            "CHECKSUM", "somme de contrôle différente de celle annoncée par le .ok"
+        )
+        return _rejeter_a_l_atterrissage(db, reglages, ok_raw, nom, nf, nuit, data, erreur, ok)
+    staging = _staging_path(reglages, nom, sha)
+    ecrire_atomique(staging, data)
+    version_id = ledger.enregistrer(
+        db,
+        nom=nom,
+        flux=flux.nom,
+        date_fichier=nf.date,
+        sha256=sha,
+        sha256_ok=ok.sha256,
+        taille=len(data),
+        lignes_ok=ok.rows,
+        statut=ledger.RECU,
+        nuit=nuit,
+        chemin_staging=str(staging),
+    )
+    statut = ledger.RECU if version_id is not None else "DEJA_TRAITE"
+    return ResultatFichier(
+        nom=nom, date_fichier=nf.date, sha256=sha, statut=statut, lignes_ok=ok.rows
+    )
 
 
 def _supprimer_lignes(db: Database, flux: Flux, version_id: int) -> None:
@@ -261,6 +268,13 @@ def valider_version(
     db: Database, flux: Flux, version: ledger.Version, jeton: str, reglages: Reglages
 ) -> ResultatFichier:
     """Validate one claimed version and record its rows (see the module docstring)."""
+    with sans_valeurs(version.nom):
+        return _valider_version(db, flux, version, jeton, reglages)
+
+
+def _valider_version(
+    db: Database, flux: Flux, version: ledger.Version, jeton: str, reglages: Reglages
+) -> ResultatFichier:
     _supprimer_lignes(db, flux, version.id)
     data = Path(version.chemin_staging or "").read_bytes()
     base = {
@@ -285,6 +299,8 @@ def valider_version(
         # The reasons are recorded even for a file rejected for its share of bad rows: they
         # are what the sender must fix.
         _ecrire_lignes(db, flux, version.id, tri, appliquer=not rejet)
+        # Crash tests only: the rows are written, the version is not APPLIQUE yet.
+        atteint("validation", version.nom)
         if rejet:
             counts["appliquees"] = 0
             raise FichierRejete(

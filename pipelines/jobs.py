@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-# A night that runs longer than this is stopped: it backs up the transfer timeouts (a hung
-# SFTP peer) so that a stuck run never blocks the following nights.
-DUREE_MAX_S = 4 * 3600
+from pipelines.reglages import DUREE_MAX_S
+
+# A night that runs longer than DUREE_MAX_S is stopped: it backs up the transfer timeouts (a
+# hung SFTP peer) so that a stuck run never blocks the following nights. The daemon's run
+# monitoring enforces the tag (dagster.yaml); `passerelle run` enforces the same limit itself.
 
 nuit_job = dg.define_asset_job(
     "nuit",

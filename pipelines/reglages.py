@@ -9,6 +9,8 @@
 | PASSERELLE_DB_URL | sqlite:///$HOME/passerelle.db | SQLAlchemy URL (SQLite or PostgreSQL) |
 | PASSERELLE_SEUIL_QUARANTAINE | 0.20 | share of quarantined rows above which a file is rejected |
 | PASSERELLE_RECLAMATION_MINUTES | 30 | a claim older than this is taken over by the next run |
+| PASSERELLE_RETENTION_JOURS | 90 | `passerelle purge` without `--before`: older copies go |
+| PASSERELLE_DUREE_MAX_S | 14400 | `passerelle run` stops a night that runs longer (exit 1) |
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+# The longest a night may run: the nightly job's `dagster/max_runtime` tag, and the CLI's limit.
+DUREE_MAX_S = 4 * 3600
 
 
 class ReglageInvalide(ValueError):
@@ -44,6 +49,8 @@ class Reglages:
     db_url: str
     seuil_quarantaine: float = 0.20
     reclamation_minutes: float = 30.0
+    retention_jours: int = 90
+    duree_max_s: float = DUREE_MAX_S
     allow_partial: bool = False
 
     @property
@@ -66,6 +73,8 @@ class Reglages:
             db_url=env.get("PASSERELLE_DB_URL") or f"sqlite:///{home / 'passerelle.db'}",
             seuil_quarantaine=_float(env, "PASSERELLE_SEUIL_QUARANTAINE", 0.20, 0.0, 1.0),
             reclamation_minutes=_float(env, "PASSERELLE_RECLAMATION_MINUTES", 30.0, 0.0, 1e6),
+            retention_jours=int(_float(env, "PASSERELLE_RETENTION_JOURS", 90, 1, 36500)),
+            duree_max_s=_float(env, "PASSERELLE_DUREE_MAX_S", DUREE_MAX_S, 1.0, 7 * 86400),
         )
 
     def avec(self, **changes: object) -> Reglages:

@@ -2,9 +2,14 @@
 
 `passerelle purge --before D` removes, for files dated before D: the set-aside copies of
 rejected files, the staging copies of received files, and the quarantined rows (their
-reasons and their raw values). It keeps the ledger: which file, when, which checksum, what
-was applied, duplicated, quarantined or rejected (the audit trail), and the validated
-history, which the rules need to compute every later night.
+reasons and their raw values); for nights before D, the intermediate state Dagster kept
+between steps (`dagster_io/`, which holds the outbound records, names included); and, of any
+age, the temporary files a killed process left in the working folders. Without `--before`,
+D is today (Paris) minus PASSERELLE_RETENTION_JOURS days (`retention_jours`, 90 by default).
+
+It keeps the ledger: which file, when, which checksum, what was applied, duplicated,
+quarantined or rejected (the audit trail), and the validated history, which the rules need
+to compute every later night. Reports are the analysts' and are left to them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from connectors.database import Database
+from connectors.dropzone import supprimer_temporaires_abandonnes
 from connectors.tables import fichiers, quarantaine, quarantaine_contenu
 from pipelines.reglages import Reglages
 
@@ -27,6 +33,40 @@ class Purge:
     copies_supprimees: int
     lignes_quarantaine_supprimees: int
     versions_concernees: int
+    etats_intermediaires_supprimes: int = 0
+    temporaires_supprimes: int = 0
+
+
+def date_limite(reglages: Reglages, aujourd_hui: dt.date) -> dt.date:
+    """The default `--before`: the retention period counted back from today."""
+    return aujourd_hui - dt.timedelta(days=reglages.retention_jours)
+
+
+def _etats_intermediaires(reglages: Reglages, avant: dt.date) -> int:
+    """Dagster's stored step outputs of the nights before `avant` (one file per night)."""
+    racine = reglages.home / "dagster_io"
+    if not racine.is_dir():
+        return 0
+    n = 0
+    for chemin in sorted(racine.rglob("*")):
+        try:
+            nuit = dt.date.fromisoformat(chemin.name)
+        except ValueError:
+            continue
+        if nuit < avant and chemin.is_file():
+            chemin.unlink()
+            n += 1
+    return n
+
+
+def _temporaires(reglages: Reglages) -> int:
+    dossiers = [reglages.staging, reglages.rejets, reglages.home / "dagster_io"]
+    n = 0
+    for racine in dossiers:
+        if racine.is_dir():
+            for dossier in [racine, *(p for p in racine.rglob("*") if p.is_dir())]:
+                n += supprimer_temporaires_abandonnes(dossier)
+    return n
 
 
 def purger(db: Database, reglages: Reglages, avant: dt.date) -> Purge:
@@ -62,4 +102,10 @@ def purger(db: Database, reglages: Reglages, avant: dt.date) -> Purge:
             .where(fichiers.c.id.in_(ids))
             .values(chemin_staging=None, chemin_de_cote=None)
         )
-    return Purge(copies, supprimees, len(ids))
+    return Purge(
+        copies,
+        supprimees,
+        len(ids),
+        _etats_intermediaires(reglages, avant),
+        _temporaires(reglages),
+    )

@@ -141,10 +141,10 @@ class PostgresServer:
             conf.write("\n# tests/postgres.py\n")
             conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
 
-    def start(self) -> None:
-        """Start on a free port and return once the server accepts connections."""
+    def start(self, port: int | None = None) -> None:
+        """Start on `port` (default: a free one) and return once it accepts connections."""
         for _ in range(START_ATTEMPTS):
-            self.port = free_port()
+            self.port = port or free_port()
             done = self._run(
                 str(self.bindir / "pg_ctl"),
                 *("-D", str(self.datadir), "-l", str(self.logfile)),

@@ -7,7 +7,7 @@ import polars as pl
 
 import schemas
 from pipelines import completude, etat_nuit, incidents, ingestion
-from pipelines.assets.presentation import cle_entrant
+from pipelines.assets.presentation import cle_entrant, sans_valeurs_dans_les_echecs
 from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
@@ -45,6 +45,7 @@ EXPLOITATION = "team:exploitation"
         )
     ],
 )
+@sans_valeurs_dans_les_echecs
 def completude_nuit(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> dg.MaterializeResult:
@@ -149,6 +150,7 @@ def _par_phase_et_etat(episodes: pl.DataFrame) -> dg.TableMetadataValue:
         )
     ],
 )
+@sans_valeurs_dans_les_echecs
 def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:

@@ -13,7 +13,12 @@ import dagster as dg
 import schemas
 from pipelines import ingestion
 from pipelines.assets import fichiers_nuit
-from pipelines.assets.presentation import cle_entrant, groupe_entrant, table_motifs
+from pipelines.assets.presentation import (
+    cle_entrant,
+    groupe_entrant,
+    sans_valeurs_dans_les_echecs,
+    table_motifs,
+)
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
@@ -50,6 +55,7 @@ def _recu(flux: Flux) -> dg.AssetsDefinition:
         owners=[_proprietaire(flux)],
         tags={"passerelle/etape": "reception", "passerelle/systeme": flux.systeme.nom},
     )
+    @sans_valeurs_dans_les_echecs
     def recu(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
@@ -118,6 +124,7 @@ def _valide(flux: Flux) -> dg.AssetsDefinition:
             ),
         ],
     )
+    @sans_valeurs_dans_les_echecs
     def valide(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import dagster as dg
 
+from pipelines.erreurs import sans_valeurs
 from schemas.contract import Flux
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 GROUPES_ENTRANTS = {"GIDE": "gide", "DUDE": "dude", "P3": "p3", "REF": "referentiels"}
 
@@ -58,3 +66,31 @@ def table_motifs(motifs: list[dict[str, object]]) -> dg.TableMetadataValue:
             ]
         ),
     )
+
+
+def sans_valeurs_dans_les_echecs(corps: F) -> F:
+    """An asset body whose unexpected exceptions reach Dagster without their message.
+
+    A step failure's message and traceback go to the event log, the UI and the terminal;
+    a library's message may quote row values (pipelines/erreurs.py). The failure names the
+    asset and the night instead; Dagster's own errors pass unchanged.
+    """
+
+    def quoi(context: dg.AssetExecutionContext) -> str:
+        return f"{context.asset_key.to_user_string()} (nuit {context.partition_key})"
+
+    if inspect.isgeneratorfunction(corps):
+
+        @functools.wraps(corps)
+        def generateur(context: dg.AssetExecutionContext, *args: Any, **kwargs: Any) -> Any:
+            with sans_valeurs(quoi(context), laisser_passer=(dg.DagsterError,)):
+                yield from corps(context, *args, **kwargs)
+
+        return generateur  # type: ignore[return-value]
+
+    @functools.wraps(corps)
+    def fonction(context: dg.AssetExecutionContext, *args: Any, **kwargs: Any) -> Any:
+        with sans_valeurs(quoi(context), laisser_passer=(dg.DagsterError,)):
+            return corps(context, *args, **kwargs)
+
+    return fonction  # type: ignore[return-value]

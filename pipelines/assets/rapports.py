@@ -6,7 +6,7 @@ import polars as pl
 import schemas
 from pipelines import rapport
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
-from pipelines.assets.presentation import cle_sortant
+from pipelines.assets.presentation import cle_sortant, sans_valeurs_dans_les_echecs
 from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
@@ -67,6 +67,7 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
         )
     ],
 )
+@sans_valeurs_dans_les_echecs
 def rapport_de_nuit(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
 ) -> dg.MaterializeResult:

@@ -10,7 +10,11 @@ import dagster as dg
 import schemas
 from pipelines import completude, emission
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
-from pipelines.assets.presentation import cle_sortant, groupe_sortant
+from pipelines.assets.presentation import (
+    cle_sortant,
+    groupe_sortant,
+    sans_valeurs_dans_les_echecs,
+)
 from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
@@ -53,6 +57,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
             )
         ],
     )
+    @sans_valeurs_dans_les_echecs
     def sortant(
         context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
     ) -> dg.MaterializeResult:
