@@ -39,7 +39,7 @@ def test_bad_usage_or_configuration_exits_2_with_a_clear_message(home, capsys, a
 
 @pytest.mark.parametrize(
     "args",
-    [["run", "--date", "2010-31-12"], ["frobnicate"], ["purge"], ["report"]],
+    [["run", "--date", "2010-31-12"], ["frobnicate"], ["purge", "--before", "x"], ["report"]],
 )
 def test_argparse_errors_exit_2(home, args):
     assert main(args) == 2
