@@ -68,7 +68,8 @@ def mesurer_echelle(racine: Path, echelle: float, repetitions: int, historique: 
         r.details_recalcul.append(details)  # type: ignore[arg-type]
         s = mesurer(module("bench.mesures", "scan", "--date", nuit), zone.env())
         details = _json(s)
-        r.scans.append(replace(s, secondes=float(details["secondes"])))  # type: ignore[arg-type]
+        s = replace(s, secondes=float(details["secondes"]))  # type: ignore[arg-type]
+        r.scans.append(s)
         r.lignes_historique = int(details["lignes"])  # type: ignore[call-overload]
         print(
             f"  recalcul {i + 1}/{repetitions} : {m.secondes:.1f} s, {m.pic_gio:.2f} Gio ; "

@@ -178,7 +178,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"passerelle : {exc}", file=sys.stderr)
         return EXIT_ERREUR
-    resultat = etat_nuit.calculer(db, args.date)
+    resultat = etat_nuit.calculer(db, args.date, reglages.cache_historique)
     produit = rapport.produire(
         db,
         reglages.reports,

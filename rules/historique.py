@@ -75,22 +75,50 @@ def _versions_retenues(fichiers: pl.LazyFrame, d: dt.date) -> pl.LazyFrame:
     )
 
 
+def _derniere_par_cle(rows: pl.LazyFrame, cle: list[str]) -> pl.LazyFrame:
+    """The row of the latest file per key (latest DATE_FICHIER, then ORDRE, then LIGNE).
+
+    Most keys occur once in the whole history (a correction re-sends a few): rows whose key
+    occurs once are kept as they are, and only the others are sorted and grouped. A key
+    "occurs once" when its 64-bit hash does (found by sorting the hashes, not by hashing
+    strings into a table); a hash collision merely sends both rows to the exact path, so
+    the result is the same as sorting everything.
+    """
+    h = "_hash_cle"
+    cle_hachee = pl.struct(cle).hash() if len(cle) > 1 else pl.col(cle[0]).hash()
+    lignes = rows.with_columns(cle_hachee.alias(h))
+    triees = lignes.select(pl.col(h).sort())
+    repetees = triees.filter(pl.col(h) == pl.col(h).shift(1)).unique()
+    seules = lignes.join(repetees, on=h, how="anti")
+    autres = (
+        lignes.join(repetees, on=h, how="semi")
+        .sort(DATE_FICHIER, ORDRE, LIGNE)
+        .group_by(cle, maintain_order=True)
+        .last()
+    )
+    colonnes = rows.collect_schema().names()
+    return pl.concat([seules.select(colonnes), autres.select(colonnes)])
+
+
+def _version(date_fichier: pl.Expr, ordre: pl.Expr) -> pl.Expr:
+    """(DATE_FICHIER, ORDRE) packed in one Int64 (ORDRE, a ledger id, is below 2**40)."""
+    return date_fichier.cast(pl.Int64) * 2**40 + ordre
+
+
 def au(historique: Historique, d: dt.date) -> dict[str, pl.LazyFrame]:
     """Each inbound flow's rows in force on night D (contract columns and file columns)."""
-    retenues = _versions_retenues(historique.fichiers, d)
+    retenues = _versions_retenues(historique.fichiers, d).collect()  # one row per file
     out: dict[str, pl.LazyFrame] = {}
     for f in schemas.ENTRANTS:
-        versions = retenues.filter(pl.col("flux") == f.nom).select(DATE_FICHIER, ORDRE)
-        rows = historique.table(f.nom).join(versions, on=[DATE_FICHIER, ORDRE], how="semi")
+        versions = retenues.filter(pl.col("flux") == f.nom)
+        gardees = versions.select(_version(pl.col(DATE_FICHIER), pl.col(ORDRE))).to_series()
+        rows = historique.table(f.nom).filter(
+            _version(pl.col(DATE_FICHIER), pl.col(ORDRE)).is_in(gardees.implode())
+        )
         if f.referentiel:
-            derniere = versions.select(pl.col(DATE_FICHIER).max())
+            derniere = versions.select(pl.col(DATE_FICHIER).max()).lazy()
             rows = rows.join(derniere, on=DATE_FICHIER, how="semi")
         else:
-            rows = (
-                rows.sort(DATE_FICHIER, ORDRE, LIGNE)
-                .group_by(f.cle, maintain_order=True)
-                .last()
-                .select(colonnes_historique(f.nom).keys())
-            )
+            rows = _derniere_par_cle(rows.select(colonnes_historique(f.nom).keys()), list(f.cle))
         out[f.nom] = rows
     return out

@@ -119,7 +119,8 @@ def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:
     nuit = nuit_de(context)
-    resultat = etat_nuit.calculer(passerelle.database(), nuit)
+    cache = passerelle.reglages().cache_historique
+    resultat = etat_nuit.calculer(passerelle.database(), nuit, cache)
     etat, records = resultat.etat, resultat.enregistrements
     episodes = etat.episodes
     ouverts = episodes.filter(pl.col("date_fin").is_null())
