@@ -99,15 +99,23 @@ def _lire_segment(chemin: Path) -> Segment | None:
 
 
 def segments(dossier: Path, attendu: dict[int, tuple[str, str, str, int]]) -> list[Segment]:
-    """The flow's segments that agree with the ledger (`attendu`: every applied version of
-    the flow); the others are removed."""
+    """The flow's segments, each with only its versions that agree with the ledger
+    (`attendu`: every applied version of the flow); a segment none of whose versions
+    agrees is removed."""
     bons = []
     for chemin in sorted(dossier.glob("*.parquet")) if dossier.is_dir() else []:
         seg = _lire_segment(chemin)
-        if seg is not None and all(attendu.get(i) == v for i, v in seg.versions.items()):
-            bons.append(seg)
+        versions = {i: v for i, v in (seg.versions.items() if seg else ()) if attendu.get(i) == v}
+        if seg is not None and len(versions) < len(seg.versions):
+            log.warning(
+                "cache de l'historique : %d version(s) de %s écartée(s) (ne correspondent plus "
+                "au registre)",
+                len(seg.versions) - len(versions),
+                chemin.name,
+            )
+        if versions:
+            bons.append(Segment(chemin, versions))
         else:
-            log.warning("cache de l'historique : segment %s écarté (ne correspond plus)", chemin)
             with contextlib.suppress(OSError):
                 chemin.unlink()
     return bons
@@ -164,9 +172,9 @@ def _compacter(dossier: Path, segs: list[Segment]) -> list[Segment]:
     versions: dict[int, tuple[str, str, str, int]] = {}
     for s in petits:
         versions.update(s.versions)
-    lignes = pl.concat([pl.read_parquet(s.chemin) for s in petits]).unique(
-        [ORDRE, LIGNE], keep="first", maintain_order=True
-    )
+    lignes = pl.concat(
+        [pl.read_parquet(s.chemin).filter(pl.col(ORDRE).is_in(list(s.versions))) for s in petits]
+    ).unique([ORDRE, LIGNE], keep="first", maintain_order=True)
     chemin = ecrire_segment(dossier, lignes.sort(ORDRE, LIGNE), versions)
     for s in petits:
         if s.chemin != chemin:

@@ -95,3 +95,22 @@ def test_many_small_segments_are_merged(banc: Banc, tmp_path: Path, monkeypatch)
         _en_vigueur(banc, nuit, cache)
     assert len(list((cache / "P3_ENTRETIENS").glob("*.parquet"))) <= 2
     _egaux(_en_vigueur(banc, NUITS[3], cache), _en_vigueur(banc, NUITS[3], None))
+
+
+def test_the_state_of_the_night_is_reused_only_while_the_ledger_holds(banc: Banc, tmp_path):
+    from pipelines import etat_nuit
+
+    nuit = NUITS[0]
+    _banc_echantillon(banc, [nuit])
+    premier = etat_nuit.du_jour(banc.db, nuit, tmp_path / "cache")
+    assert etat_nuit.du_jour(banc.db, nuit, tmp_path / "cache") is premier
+    # A new version of one of the night's files: the state is computed again.
+    nom = schemas.flux("P3_ALERTES").nom_fichier(nuit)
+    lignes = (INBOX / nom).read_text(encoding="utf-8").splitlines()[1:]
+    deposer(banc.inbox, "P3_ALERTES", nuit, lignes[:-1])
+    banc.ingerer(nuit)
+    second = etat_nuit.du_jour(banc.db, nuit, tmp_path / "cache")
+    assert second is not premier and second.versions != premier.versions
+    frais = etat_nuit.calculer(banc.db, nuit)
+    assert second.etat.alertes.equals(frais.etat.alertes)
+    assert second.etat.alertes.height == premier.etat.alertes.height - 1

@@ -1,6 +1,6 @@
 """The night's completeness and the state of every cotraitance episode as of the night."""
 
-from collections.abc import Iterator
+import datetime as dt
 
 import dagster as dg
 import polars as pl
@@ -90,6 +90,12 @@ def completude_nuit(
     )
 
 
+def etat_de_la_nuit(passerelle: PasserelleResource, nuit: dt.date) -> ResultatEtat:
+    """The night's state for the steps that read it: computed by `etats`, reused by the
+    outbound and report steps of the same run (`pipelines.etat_nuit.du_jour`)."""
+    return etat_nuit.du_jour(passerelle.database(), nuit, passerelle.reglages().cache_historique)
+
+
 def _compter(episodes: pl.DataFrame) -> dict[str, int]:
     counts = episodes.group_by("phase", "etat").len().sort("phase", "etat")
     return {f"{p}/{e}": int(n) for p, e, n in counts.iter_rows()}
@@ -117,10 +123,9 @@ def _compter(episodes: pl.DataFrame) -> dict[str, int]:
 )
 def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
-) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:
+) -> dg.MaterializeResult:
     nuit = nuit_de(context)
-    cache = passerelle.reglages().cache_historique
-    resultat = etat_nuit.calculer(passerelle.database(), nuit, cache)
+    resultat = etat_de_la_nuit(passerelle, nuit)
     etat, records = resultat.etat, resultat.enregistrements
     episodes = etat.episodes
     ouverts = episodes.filter(pl.col("date_fin").is_null())
@@ -130,8 +135,7 @@ def etats(
         f"historique lu en {resultat.lecture_s:.1f} s, règles en {resultat.calcul_s:.1f} s"
     )
     comptes = _compter(episodes)
-    yield dg.Output(
-        resultat,
+    return dg.MaterializeResult(
         metadata={
             "episodes": episodes.height,
             "episodes_ouverts": ouverts.height,
@@ -140,10 +144,12 @@ def etats(
             "calcul_regles_s": round(resultat.calcul_s, 2),
             **{f"enregistrements/{k}": v.height for k, v in records.items()},
         },
-    )
-    yield dg.AssetCheckResult(
-        check_name="un_episode_ouvert_par_de",
-        passed=doublons == 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"de_avec_plusieurs_episodes_ouverts": doublons},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="un_episode_ouvert_par_de",
+                passed=doublons == 0,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"de_avec_plusieurs_episodes_ouverts": doublons},
+            )
+        ],
     )

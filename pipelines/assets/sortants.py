@@ -9,9 +9,8 @@ import dagster as dg
 
 import schemas
 from pipelines import completude, emission
-from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, etat_de_la_nuit
 from pipelines.assets.presentation import cle_sortant, groupe_sortant
-from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
@@ -24,8 +23,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         key=cle,
         group_name=groupe_sortant(flux),
         partitions_def=nuits,
-        ins={"etat": dg.AssetIn(key=CLE_ETATS)},
-        deps=[CLE_COMPLETUDE],
+        deps=[CLE_COMPLETUDE, CLE_ETATS],
         description=(
             f"{flux.nom}, sent to {flux.systeme.nom}: {flux.description} "
             + (
@@ -47,7 +45,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         ],
     )
     def sortant(
-        context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
+        context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
         nuit = nuit_de(context)
         db = passerelle.database()
@@ -65,6 +63,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
                 ],
             )
         zone = passerelle.depot().zone(flux.systeme.nom)
+        etat = etat_de_la_nuit(passerelle, nuit)
         resultat = emission.emettre(db, zone, flux, nuit, etat.enregistrements[flux.nom])
         context.log.info(
             f"{resultat.nom} : {resultat.enregistrements} enregistrements "
