@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 import schemas
@@ -75,29 +76,36 @@ def _versions_retenues(fichiers: pl.LazyFrame, d: dt.date) -> pl.LazyFrame:
     )
 
 
-def _derniere_par_cle(rows: pl.LazyFrame, cle: list[str]) -> pl.LazyFrame:
+def _dernieres(lignes: pl.DataFrame, cle: list[str]) -> pl.DataFrame:
     """The row of the latest file per key (latest DATE_FICHIER, then ORDRE, then LIGNE).
 
-    Most keys occur once in the whole history (a correction re-sends a few): rows whose key
-    occurs once are kept as they are, and only the others are sorted and grouped. A key
-    "occurs once" when its 64-bit hash does (found by sorting the hashes, not by hashing
-    strings into a table); a hash collision merely sends both rows to the exact path, so
-    the result is the same as sorting everything.
+    Most keys occur once in the whole history (a correction re-sends a few): only the rows
+    whose key's 64-bit hash repeats (found by sorting the hashes, not by hashing strings
+    into a table) are sorted and grouped; a hash collision merely sends two rows to that
+    exact path. The other rows are kept as they are, in their order.
     """
-    h = "_hash_cle"
+    if lignes.height < 2:
+        return lignes
     cle_hachee = pl.struct(cle).hash() if len(cle) > 1 else pl.col(cle[0]).hash()
-    lignes = rows.with_columns(cle_hachee.alias(h))
-    triees = lignes.select(pl.col(h).sort())
-    repetees = triees.filter(pl.col(h) == pl.col(h).shift(1)).unique()
-    seules = lignes.join(repetees, on=h, how="anti")
-    autres = (
-        lignes.join(repetees, on=h, how="semi")
+    hachees = lignes.select(cle_hachee).to_series()
+    triees = np.sort(hachees.to_numpy())
+    egales = triees[1:] == triees[:-1]
+    if not egales.any():
+        return lignes
+    candidates = hachees.is_in(pl.Series(np.unique(triees[1:][egales])).implode())
+    rang = "_rang"
+    gagnantes = (
+        lignes.with_row_index(rang)
+        .filter(candidates)
         .sort(DATE_FICHIER, ORDRE, LIGNE)
         .group_by(cle, maintain_order=True)
-        .last()
+        .agg(pl.col(rang).last())
+        .get_column(rang)
+        .to_numpy()
     )
-    colonnes = rows.collect_schema().names()
-    return pl.concat([seules.select(colonnes), autres.select(colonnes)])
+    garder = ~candidates.to_numpy()
+    garder[gagnantes] = True
+    return lignes.filter(pl.Series(garder))
 
 
 def _version(date_fichier: pl.Expr, ordre: pl.Expr) -> pl.Expr:
@@ -119,6 +127,9 @@ def au(historique: Historique, d: dt.date) -> dict[str, pl.LazyFrame]:
             derniere = versions.select(pl.col(DATE_FICHIER).max()).lazy()
             rows = rows.join(derniere, on=DATE_FICHIER, how="semi")
         else:
-            rows = _derniere_par_cle(rows.select(colonnes_historique(f.nom).keys()), list(f.cle))
+            cle = list(f.cle)
+            rows = rows.select(colonnes_historique(f.nom).keys()).map_batches(
+                lambda lignes, cle=cle: _dernieres(lignes, cle)
+            )
         out[f.nom] = rows
     return out
