@@ -187,6 +187,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         resultat.enregistrements,
         resultat.referentiels,
         cle,
+        reglages.cache_emissions,
     )
     print(
         f"rapport du {args.date:%d/%m/%Y} reconstruit : {reglages.reports / args.date.isoformat()}"

@@ -59,6 +59,11 @@ class Reglages:
         """The columnar copy of the validated history (`pipelines.cache_historique`)."""
         return self.home / "cache" / "historique"
 
+    @property
+    def cache_emissions(self) -> Path:
+        """The columnar copy of what earlier nights sent (`pipelines.cache_emissions`)."""
+        return self.home / "cache" / "emissions"
+
     @staticmethod
     def depuis_env(env: dict[str, str] | None = None) -> Reglages:
         env = dict(os.environ if env is None else env)

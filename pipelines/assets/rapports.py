@@ -74,6 +74,7 @@ def rapport_de_nuit(
         etat.enregistrements,
         etat.referentiels,
         cle,
+        reglages.cache_emissions,
     )
     dossier = str(reglages.reports / nuit.isoformat())
     a = produit.contenu.anomalies

@@ -64,7 +64,14 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
             )
         zone = passerelle.depot().zone(flux.systeme.nom)
         etat = etat_de_la_nuit(passerelle, nuit)
-        resultat = emission.emettre(db, zone, flux, nuit, etat.enregistrements[flux.nom])
+        resultat = emission.emettre(
+            db,
+            zone,
+            flux,
+            nuit,
+            etat.enregistrements[flux.nom],
+            passerelle.reglages().cache_emissions,
+        )
         context.log.info(
             f"{resultat.nom} : {resultat.enregistrements} enregistrements "
             f"({resultat.nouveaux} nouveaux, {resultat.modifies} modifiés)"
