@@ -12,7 +12,8 @@ and paramiko's stock `SFTPClient.getfo` (default window and packet sizes, its pr
 thread, one connection kept open). Files live on a tmpfs (/dev/shm) when there is one, so
 that the disk takes no part (the zone fsyncs its downloads, the sftp client does not).
 
-Not run by the tests: timings depend on the machine and on what else runs on it.
+`make bench` (bench/run.py) calls `mesurer` and reports its ratio. Not run by the tests
+with a large file: timings depend on the machine and on what else runs on it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -99,16 +101,28 @@ def _getfo_stock(
     return telecharger
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--taille-mo", type=int, default=100)
-    parser.add_argument("--repetitions", type=int, default=5)
-    for reglage in ("window_size", "max_packet_size", "max_requests"):
-        parser.add_argument(f"--{reglage.replace('_', '-')}", type=int, help="(SftpConfig)")
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class ResultatSftp:
+    """Median download throughput of each client (MiB/s), and Passerelle's against OpenSSH."""
+
+    taille_mo: int
+    repetitions: int
+    debits: dict[str, float]
+    essais: dict[str, list[float]]
+    reglages: str
+
+    @property
+    def ratio(self) -> float:
+        return self.debits["SftpDropZone"] / self.debits["sftp (OpenSSH)"]
+
+
+def mesurer(
+    taille_mo: int = 100, repetitions: int = 5, **reglages_zone: int | None
+) -> ResultatSftp:
+    """Download a `taille_mo` MiB file `repetitions` times with each client (see above)."""
     os.umask(0o077)
     racine = TMPFS if TMPFS.is_dir() else None
-    taille = args.taille_mo * 2**20
+    taille = taille_mo * 2**20
     with tempfile.TemporaryDirectory(dir=racine, prefix="bench-sftp-") as tmp:
         dossier = Path(tmp)
         with serveur(dossier / "sshd") as srv:
@@ -130,11 +144,7 @@ def main() -> None:
                 inbox=str(inbox),
                 outbox=str(dossier),
                 staging=dossier / "staging",
-                **{
-                    k: v
-                    for k, v in vars(args).items()
-                    if k in ("window_size", "max_packet_size", "max_requests") and v is not None
-                },
+                **{k: v for k, v in reglages_zone.items() if v is not None},
             )
             with SftpDropZone(config) as zone:
                 chemin = zone.telecharger(NOM, recu)
@@ -159,22 +169,41 @@ def main() -> None:
                 for action in concurrents.values():
                     action()  # warm-up: connections, page cache
                 durees: dict[str, list[float]] = {nom: [] for nom in concurrents}
-                for _ in range(args.repetitions):
+                for _ in range(repetitions):
                     for nom, action in concurrents.items():
                         durees[nom].append(_chrono(action))
-
-    print(f"téléchargement de {args.taille_mo} Mio, médiane de {args.repetitions} essais")
-    print(
-        f"  réglages : fenêtre {config.window_size}, paquets {config.max_packet_size}, "
-        f"{config.max_requests} lectures en vol"
+    return ResultatSftp(
+        taille_mo=taille_mo,
+        repetitions=repetitions,
+        debits={nom: taille / statistics.median(d) / 2**20 for nom, d in durees.items()},
+        essais={nom: [taille / x / 2**20 for x in d] for nom, d in durees.items()},
+        reglages=(
+            f"fenêtre {config.window_size}, paquets {config.max_packet_size}, "
+            f"{config.max_requests} lectures en vol"
+        ),
     )
-    debits = {}
-    for nom, liste in durees.items():
-        debits[nom] = taille / statistics.median(liste) / 2**20
-        essais = ", ".join(f"{taille / d / 2**20:.0f}" for d in liste)
-        print(f"  {nom:17s} {debits[nom]:7.1f} Mio/s   (essais : {essais})")
-    ratio = debits["SftpDropZone"] / debits["sftp (OpenSSH)"]
-    print(f"ratio SftpDropZone / sftp OpenSSH : {ratio:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taille-mo", type=int, default=100)
+    parser.add_argument("--repetitions", type=int, default=5)
+    for reglage in ("window_size", "max_packet_size", "max_requests"):
+        parser.add_argument(f"--{reglage.replace('_', '-')}", type=int, help="(SftpConfig)")
+    args = parser.parse_args()
+    r = mesurer(
+        args.taille_mo,
+        args.repetitions,
+        window_size=args.window_size,
+        max_packet_size=args.max_packet_size,
+        max_requests=args.max_requests,
+    )
+    print(f"téléchargement de {r.taille_mo} Mio, médiane de {r.repetitions} essais")
+    print(f"  réglages : {r.reglages}")
+    for nom, debit in r.debits.items():
+        essais = ", ".join(f"{x:.0f}" for x in r.essais[nom])
+        print(f"  {nom:17s} {debit:7.1f} Mio/s   (essais : {essais})")
+    print(f"ratio SftpDropZone / sftp OpenSSH : {r.ratio:.2f}")
 
 
 if __name__ == "__main__":

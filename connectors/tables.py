@@ -10,7 +10,8 @@ Timestamps are naive UTC (`DateTime()` without zone), the same on both databases
 - `quarantaine` (reasons) and `quarantaine_contenu` (the raw values, purged by retention).
 - `flux_manquants` and `nuits`: what each night expected and how it ended.
 - `emissions` and `signalements`: what each night sent and which event anomalies it reported,
-  the memory behind the upsert rule ("sent by an earlier night").
+  the memory behind the upsert rule ("sent by an earlier night"); `emissions_lots`: one row
+  per flow and night written to `emissions`, with a token that changes at each write.
 """
 
 from __future__ import annotations
@@ -142,6 +143,20 @@ emissions = sa.Table(
     sa.Column("empreinte", sa.String(40), nullable=False),
     sa.PrimaryKeyConstraint("flux", "nuit", "cle"),
     sa.Index(None, "flux", "cle"),
+)
+
+# One row per (flow, night) whose emissions are being or have been written: `jeton` is null
+# while the rows are written and a new random value once they are all there, so that a copy
+# of the emissions made from the rows of some writes can tell whether they still stand
+# (pipelines/cache_emissions.py). Every (flux, nuit) of `emissions` has its row here.
+emissions_lots = sa.Table(
+    "emissions_lots",
+    metadata,
+    sa.Column("flux", sa.String(40), nullable=False),
+    sa.Column("nuit", sa.Date, nullable=False),
+    sa.Column("lignes", sa.Integer, nullable=False),
+    sa.Column("jeton", sa.String(32), nullable=True),
+    sa.PrimaryKeyConstraint("flux", "nuit"),
 )
 
 signalements = sa.Table(

@@ -217,7 +217,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"passerelle : {exc}", file=sys.stderr)
         return EXIT_ERREUR
-    resultat = etat_nuit.calculer(db, args.date)
+    resultat = etat_nuit.calculer(db, args.date, reglages.cache_historique)
     produit = rapport.produire(
         db,
         reglages.reports,
@@ -226,6 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         resultat.enregistrements,
         resultat.referentiels,
         cle,
+        reglages.cache_emissions,
     )
     print(
         f"rapport du {args.date:%d/%m/%Y} reconstruit : {reglages.reports / args.date.isoformat()}"

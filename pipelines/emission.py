@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
-import sqlalchemy as sa
 
 import schemas
 from connectors.database import Database
 from connectors.dropzone import DropZone
-from connectors.tables import emissions
+from pipelines import cache_emissions
 from pipelines.empreinte import empreintes
 from schemas.contract import Flux
 from schemas.dialect import Ok, ecrire, lire
@@ -77,15 +77,10 @@ def _rendu(records: pl.DataFrame, flux: Flux) -> pl.DataFrame:
     )
 
 
-def precedentes(db: Database, flux: Flux, nuit: dt.date) -> pl.DataFrame:
-    """(cle, empreinte) of the latest content earlier nights sent, per key."""
-    query = (
-        sa.select(emissions.c.cle, emissions.c.nuit, emissions.c.empreinte)
-        .where(emissions.c.flux == flux.nom)
-        .where(emissions.c.nuit < nuit)
-    )
-    frame = db.lire(query, {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String})
-    return frame.sort("nuit").group_by("cle", maintain_order=True).last().drop("nuit")
+def precedentes(db: Database, flux: Flux, nuit: dt.date, cache: Path | None = None) -> pl.DataFrame:
+    """(cle, empreinte) of the latest content earlier nights sent, per key (through the
+    checked copy in `cache` when given: `pipelines.cache_emissions`)."""
+    return cache_emissions.derniers_envois(db, flux.nom, nuit, cache).drop("nuit")
 
 
 def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataFrame:
@@ -109,14 +104,20 @@ def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataF
 
 
 def emettre(
-    db: Database, zone: DropZone, flux: Flux, nuit: dt.date, records: pl.DataFrame
+    db: Database,
+    zone: DropZone,
+    flux: Flux,
+    nuit: dt.date,
+    records: pl.DataFrame,
+    cache: Path | None = None,
 ) -> Emission:
     """Write the night's file of an outbound flow and remember what it carried."""
     verifier_colonnes(records, flux)
     if flux.nom in SNAPSHOTS:
         envoi = records.with_columns(pl.lit(True).alias("nouveau"))
     else:
-        envoi = a_emettre(records, flux, precedentes(db, flux, nuit))
+        envoyes, lots = cache_emissions.lire(db, flux.nom, nuit, cache)
+        envoi = a_emettre(records, flux, envoyes.drop("nuit"))
     data = ecrire(envoi.select(flux.colonnes), flux)
     ok = Ok.of(data, envoi.height)
     nom = flux.nom_fichier(nuit)
@@ -127,21 +128,10 @@ def emettre(
     if non_conformes == 0:
         zone.deposer(nom, data, ok.render())
     if non_conformes == 0 and flux.nom not in SNAPSHOTS:
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.delete(emissions)
-                .where(emissions.c.flux == flux.nom)
-                .where(emissions.c.nuit == nuit)
-            )
-        db.inserer(
-            emissions,
-            envoi.select(
-                pl.lit(flux.nom).alias("flux"),
-                pl.lit(nuit).alias("nuit"),
-                "cle",
-                "empreinte",
-            ),
-        )
+        lot = envoi.select("cle", "empreinte")
+        jeton = cache_emissions.ecrire_lot(db, flux.nom, nuit, lot)
+        if cache is not None:
+            cache_emissions.prolonger(db, flux.nom, nuit, envoyes, lots, lot, jeton, cache)
     nouveaux = int(envoi["nouveau"].sum())
     return Emission(
         flux=flux.nom,

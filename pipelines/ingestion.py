@@ -39,6 +39,7 @@ from connectors.tables import (
     quarantaine,
     quarantaine_contenu,
 )
+from pipelines import cache_historique
 from pipelines.erreurs import sans_valeurs
 from pipelines.reglages import Reglages
 from rules.historique import DATE_FICHIER, LIGNE, ORDRE, Historique, colonnes_historique
@@ -366,8 +367,15 @@ def valider(db: Database, flux: Flux, nuit: dt.date, reglages: Reglages) -> list
     return resultats
 
 
-def charger_historique(db: Database, nuit: dt.date) -> Historique:
-    """The validated history the rules of that night may read: files dated ≤ night."""
+def charger_historique(db: Database, nuit: dt.date, cache: Path | None = None) -> Historique:
+    """The validated history the rules of that night may read: files dated ≤ night.
+
+    With `cache` (a private folder), the rows are read from the columnar copy kept there
+    (`pipelines.cache_historique`), checked against the ledger; without it, from the
+    database. Both give the same rows.
+    """
+    if cache is not None:
+        return cache_historique.charger(db, nuit, cache)
     appliques = ledger.appliques_jusqu_a(db, nuit).subquery()
     fichiers_frame = db.lire(
         sa.select(

@@ -53,13 +53,14 @@ def produire(
     enregistrements: dict[str, pl.DataFrame],
     referentiels: Referentiels,
     cle: bytes | None,
+    cache_emissions: Path | None = None,
 ) -> Rapport:
     """Build night D's report, write it to `reports/<D>/`, remember the events it listed."""
     bilan = completude.lire(db, nuit)
     emise = bool(bilan.height and bilan["emise"][0])
     contenu = reporting.construire(
         etat,
-        chargement.entrees_anomalies(db, nuit, enregistrements, emise),
+        chargement.entrees_anomalies(db, nuit, enregistrements, emise, cache_emissions),
         referentiels,
         chargement.deja_signales(db, nuit),
     )

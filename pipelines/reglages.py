@@ -2,7 +2,7 @@
 
 | variable | default | what |
 |---|---|---|
-| PASSERELLE_HOME | var | working area: staging copies, set-aside files, Dagster I/O |
+| PASSERELLE_HOME | var | working area: staging, set-aside files, history cache, Dagster I/O |
 | PASSERELLE_INBOX | $HOME/inbox | local inbox folder (all systems) |
 | PASSERELLE_OUTBOX | $HOME/outbox | local outbox folder (gide/, p3/, dude/) |
 | PASSERELLE_REPORTS | $HOME/reports | reports, one folder per night |
@@ -60,6 +60,16 @@ class Reglages:
     @property
     def rejets(self) -> Path:
         return self.home / "rejets"
+
+    @property
+    def cache_historique(self) -> Path:
+        """The columnar copy of the validated history (`pipelines.cache_historique`)."""
+        return self.home / "cache" / "historique"
+
+    @property
+    def cache_emissions(self) -> Path:
+        """The columnar copy of what earlier nights sent (`pipelines.cache_emissions`)."""
+        return self.home / "cache" / "emissions"
 
     @staticmethod
     def depuis_env(env: dict[str, str] | None = None) -> Reglages:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
 import schemas
 from connectors.database import Database
-from connectors.tables import emissions, fichiers, flux_manquants, quarantaine, signalements
+from connectors.tables import fichiers, flux_manquants, quarantaine, signalements
 from reporting.contenu import ContenuRapport
 from rules.anomalies import (
     FLUX_CORRIGEABLES,
@@ -73,18 +74,16 @@ def motifs_quarantaine(db: Database, ids: list[int]) -> pl.DataFrame:
     return db.lire(query, SCHEMA_MOTIFS)
 
 
-def deja_envoyes(db: Database, d: dt.date) -> pl.DataFrame:
-    """Per (flux, cle) of the watched flows, the latest record a night before D sent."""
-    query = sa.select(
-        emissions.c.flux, emissions.c.cle, emissions.c.empreinte, emissions.c.nuit
-    ).where(emissions.c.flux.in_(FLUX_CORRIGEABLES) & (emissions.c.nuit < d))
-    return (
-        db.lire(query, SCHEMA_ENVOYES)
-        .sort("flux", "cle", "nuit")
-        .group_by("flux", "cle", maintain_order=True)
-        .last()
-        .select(list(SCHEMA_ENVOYES))
-    )
+def deja_envoyes(db: Database, d: dt.date, cache: Path | None = None) -> pl.DataFrame:
+    """Per (flux, cle) of the watched flows, the latest record a night before D sent
+    (through the emissions' checked copy in `cache` when given), sorted by flux and key."""
+    from pipelines.cache_emissions import derniers_envois
+
+    parts = [
+        derniers_envois(db, flux, d, cache).with_columns(pl.lit(flux).alias("flux"))
+        for flux in FLUX_CORRIGEABLES
+    ]
+    return pl.concat(parts).select(list(SCHEMA_ENVOYES)).cast(SCHEMA_ENVOYES).sort("flux", "cle")
 
 
 def corrections(enregistrements: Mapping[str, pl.DataFrame], envoyes: pl.DataFrame) -> pl.DataFrame:
@@ -104,11 +103,16 @@ def corrections(enregistrements: Mapping[str, pl.DataFrame], envoyes: pl.DataFra
 
 
 def entrees_anomalies(
-    db: Database, d: dt.date, enregistrements: Mapping[str, pl.DataFrame], emise: bool
+    db: Database,
+    d: dt.date,
+    enregistrements: Mapping[str, pl.DataFrame],
+    emise: bool,
+    cache: Path | None = None,
 ) -> EntreesAnomalies:
-    """Every input of night D's anomalies besides the `Etat`."""
+    """Every input of night D's anomalies besides the `Etat` (`cache`: the emissions'
+    checked copy, `pipelines.cache_emissions`)."""
     f = fichiers_de_la_nuit(db, d)
-    envoyes = deja_envoyes(db, d)
+    envoyes = deja_envoyes(db, d, cache)
     return EntreesAnomalies(
         fichiers=f,
         manquants=manquants(db, d),

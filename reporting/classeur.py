@@ -1,5 +1,9 @@
 """`rapport.xlsx`: the report as a workbook (xlsxwriter, through polars' `write_excel`).
 
+The large tables (Anomalies, Indicateurs) get their rows after the first in bulk, once the
+workbook is closed (`reporting.lignes_xlsx`): the same cells, without xlsxwriter's
+per-cell cost.
+
 Sheets: Synthèse, Anomalies (filters, frozen header, one colour per severity), Indicateurs,
 Objectifs (achievement per nation, region and ML against annexe 4 / REF_OBJECTIFS),
 Qualité des flux (every file of the night, and the missing flows).
@@ -18,6 +22,7 @@ import polars as pl
 import xlsxwriter
 
 from reporting.contenu import ContenuRapport
+from reporting.lignes_xlsx import Suite, completer, en_bloc_possible
 from rules.anomalies import CATALOGUE, CODES, COLONNES_CSV
 from rules.indicateurs import SCHEMA as SCHEMA_INDICATEURS
 
@@ -85,13 +90,24 @@ def _feuille_synthese(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None:
         )
 
 
-def _feuille_anomalies(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None:
+def _en_bloc(frame: pl.DataFrame, feuille: str, table: str, suites: list[Suite]) -> pl.DataFrame:
+    """The first row of a large table, for `write_excel`; the others go into `suites`, to be
+    written in bulk once the workbook is closed (`reporting.lignes_xlsx`)."""
+    if frame.height > 1 and en_bloc_possible(frame):
+        suites.append(Suite(feuille, table, frame.slice(1)))
+        return frame.head(1)
+    return frame
+
+
+def _feuille_anomalies(
+    wb: xlsxwriter.Workbook, contenu: ContenuRapport, suites: list[Suite]
+) -> None:
     frame = contenu.anomalies.select(COLONNES_CSV).head(LIGNES_MAX)
     formats = {s: wb.add_format({"bg_color": c}) for s, c in COULEURS.items()}
     conditions = [
         {"type": "formula", "criteria": f'=$B2="{s}"', "format": f} for s, f in formats.items()
     ]
-    frame.write_excel(
+    _en_bloc(frame, "Anomalies", "anomalies", suites).write_excel(
         workbook=wb,
         worksheet="Anomalies",
         table_name="anomalies",
@@ -115,9 +131,11 @@ def _feuille_anomalies(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None
     )
 
 
-def _feuille_indicateurs(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None:
+def _feuille_indicateurs(
+    wb: xlsxwriter.Workbook, contenu: ContenuRapport, suites: list[Suite]
+) -> None:
     frame = contenu.indicateurs.select(list(SCHEMA_INDICATEURS))
-    frame.write_excel(
+    _en_bloc(frame, "Indicateurs", "indicateurs", suites).write_excel(
         workbook=wb,
         worksheet="Indicateurs",
         table_name="indicateurs",
@@ -200,10 +218,12 @@ def classeur(contenu: ContenuRapport) -> bytes:
             "created": dt.datetime.combine(contenu.jour, dt.time()),
         }
     )
+    suites: list[Suite] = []
     _feuille_synthese(wb, contenu)
-    _feuille_anomalies(wb, contenu)
-    _feuille_indicateurs(wb, contenu)
+    _feuille_anomalies(wb, contenu, suites)
+    _feuille_indicateurs(wb, contenu, suites)
     _feuille_objectifs(wb, contenu)
     _feuille_qualite(wb, contenu)
+    feuilles = [ws.get_name() for ws in wb.worksheets()]
     wb.close()
-    return tampon.getvalue()
+    return completer(tampon.getvalue(), feuilles, suites)

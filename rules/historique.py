@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 import schemas
@@ -75,22 +76,60 @@ def _versions_retenues(fichiers: pl.LazyFrame, d: dt.date) -> pl.LazyFrame:
     )
 
 
+def _dernieres(lignes: pl.DataFrame, cle: list[str]) -> pl.DataFrame:
+    """The row of the latest file per key (latest DATE_FICHIER, then ORDRE, then LIGNE).
+
+    Most keys occur once in the whole history (a correction re-sends a few): only the rows
+    whose key's 64-bit hash repeats (found by sorting the hashes, not by hashing strings
+    into a table) are sorted and grouped; a hash collision merely sends two rows to that
+    exact path. The other rows are kept as they are, in their order.
+    """
+    if lignes.height < 2:
+        return lignes
+    cle_hachee = pl.struct(cle).hash() if len(cle) > 1 else pl.col(cle[0]).hash()
+    hachees = lignes.select(cle_hachee).to_series()
+    triees = np.sort(hachees.to_numpy())
+    egales = triees[1:] == triees[:-1]
+    if not egales.any():
+        return lignes
+    candidates = hachees.is_in(pl.Series(np.unique(triees[1:][egales])).implode())
+    rang = "_rang"
+    gagnantes = (
+        lignes.with_row_index(rang)
+        .filter(candidates)
+        .sort(DATE_FICHIER, ORDRE, LIGNE)
+        .group_by(cle, maintain_order=True)
+        .agg(pl.col(rang).last())
+        .get_column(rang)
+        .to_numpy()
+    )
+    garder = ~candidates.to_numpy()
+    garder[gagnantes] = True
+    return lignes.filter(pl.Series(garder))
+
+
+def _version(date_fichier: pl.Expr, ordre: pl.Expr) -> pl.Expr:
+    """(DATE_FICHIER, ORDRE) packed in one Int64 (ORDRE, a ledger id, is below 2**40)."""
+    return date_fichier.cast(pl.Int64) * 2**40 + ordre
+
+
 def au(historique: Historique, d: dt.date) -> dict[str, pl.LazyFrame]:
     """Each inbound flow's rows in force on night D (contract columns and file columns)."""
-    retenues = _versions_retenues(historique.fichiers, d)
+    retenues = _versions_retenues(historique.fichiers, d).collect()  # one row per file
     out: dict[str, pl.LazyFrame] = {}
     for f in schemas.ENTRANTS:
-        versions = retenues.filter(pl.col("flux") == f.nom).select(DATE_FICHIER, ORDRE)
-        rows = historique.table(f.nom).join(versions, on=[DATE_FICHIER, ORDRE], how="semi")
+        versions = retenues.filter(pl.col("flux") == f.nom)
+        gardees = versions.select(_version(pl.col(DATE_FICHIER), pl.col(ORDRE))).to_series()
+        rows = historique.table(f.nom).filter(
+            _version(pl.col(DATE_FICHIER), pl.col(ORDRE)).is_in(gardees.implode())
+        )
         if f.referentiel:
-            derniere = versions.select(pl.col(DATE_FICHIER).max())
+            derniere = versions.select(pl.col(DATE_FICHIER).max()).lazy()
             rows = rows.join(derniere, on=DATE_FICHIER, how="semi")
         else:
-            rows = (
-                rows.sort(DATE_FICHIER, ORDRE, LIGNE)
-                .group_by(f.cle, maintain_order=True)
-                .last()
-                .select(colonnes_historique(f.nom).keys())
+            cle = list(f.cle)
+            rows = rows.select(colonnes_historique(f.nom).keys()).map_batches(
+                lambda lignes, cle=cle: _dernieres(lignes, cle)
             )
         out[f.nom] = rows
     return out

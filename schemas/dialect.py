@@ -17,7 +17,9 @@ import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from schemas.champs import parse_date, parse_entier
 from schemas.contract import Flux
@@ -150,7 +152,137 @@ def _lines(text: str) -> pl.DataFrame:
 
 
 def lire(raw: bytes, flux: Flux) -> Lecture:
-    """Decode and split a file of the flow; FichierRejete for an unreadable file."""
+    """Decode and split a file of the flow; FichierRejete for an unreadable file.
+
+    A file without any quote or carriage return (the usual case) is parsed in one pass by
+    `_lire_sans_guillemets`; any other file, or one that path cannot vouch for, is split
+    into lines first (`_lire_par_lignes`). Both give the same `Lecture`.
+    """
+    if b'"' not in raw and b"\r" not in raw:
+        utf8 = _octets_utf8(raw, flux)
+        if utf8 is not None:
+            lecture = _lire_sans_guillemets(utf8, flux)
+            if lecture is not None:
+                return lecture
+    return _lire_par_lignes(raw, flux)
+
+
+_C1 = bytes(range(0x80, 0xA0))
+
+
+def _octets_utf8(raw: bytes, flux: Flux) -> bytes | None:
+    """The file in UTF-8 when it is plainly in its flow's encoding; None when `decode`
+    must judge it (and reject it)."""
+    if flux.encoding == "utf-8":
+        # Polars checks the UTF-8 itself (an invalid file fails to parse and goes to
+        # `decode`, which names the line); a BOM is refused there too.
+        return None if raw.startswith(b"\xef\xbb\xbf") else raw
+    if flux.encoding == "iso-8859-1":
+        if raw.isascii():
+            return raw
+        if len(raw.translate(None, _C1)) != len(raw):
+            return None  # Windows-1252 punctuation, or UTF-8 text: `decode` says which
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("iso-8859-1").encode("utf-8")
+        return None  # accents that read as UTF-8: written in UTF-8, refused by `decode`
+    return None
+
+
+def _lire_sans_guillemets(utf8: bytes, flux: Flux) -> Lecture | None:
+    """One pass of polars' CSV reader over a file without quotes nor carriage returns.
+
+    Each line is then one row (no quoted value can span lines). A line with too many fields
+    is truncated and one with too few padded with nulls, so the number of fields of each
+    line is recovered from its length in bytes: the lengths of its parsed fields plus one
+    separator between each two. The lines whose count is wrong are taken back from the
+    bytes, as `_lire_par_lignes` gives them. None when the header is not the contract's or
+    the bytes do not parse (not UTF-8): `_lire_par_lignes` then says why.
+    """
+    fin_entete = utf8.find(b"\n")
+    if fin_entete < 0:
+        fin_entete = len(utf8)
+    if utf8[:fin_entete] != flux.header.encode("utf-8"):
+        return None
+    colonnes = flux.colonnes
+    n = len(colonnes)
+    fins = _fins_de_ligne(utf8, fin_entete + 1)
+    debuts = np.concatenate(([fin_entete + 1], fins[:-1] + 1)).astype(np.int64)
+    if len(fins) == 0:
+        return Lecture(
+            lignes=pl.DataFrame(schema={LIGNE: pl.Int64, **dict.fromkeys(colonnes, pl.String)}),
+            mal_formees=pl.DataFrame(
+                schema={LIGNE: pl.Int64, "nb_champs": pl.Int64, "contenu": pl.String}
+            ),
+        )
+    try:
+        parsed = pl.read_csv(
+            utf8,
+            has_header=False,
+            skip_lines=1,
+            separator=SEPARATEUR,
+            quote_char=None,
+            schema=dict.fromkeys(colonnes, pl.String),
+            missing_columns="insert",
+            extra_columns="ignore",
+            truncate_ragged_lines=True,
+            infer_schema=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if parsed.height != len(fins):
+        return None
+    longueur_champs = pl.sum_horizontal(
+        pl.col(c).str.len_bytes().fill_null(0).cast(pl.Int64) for c in colonnes
+    )
+    champs = pl.Series(fins - debuts, dtype=pl.Int64) - parsed.select(longueur_champs).to_series()
+    bonne = (champs + 1 == n).to_numpy()
+    lignes = parsed.with_row_index(LIGNE, offset=2).with_columns(pl.col(LIGNE).cast(pl.Int64))
+    if not bonne.all():
+        lignes = lignes.filter(pl.Series(bonne))
+    return Lecture(lignes=lignes, mal_formees=_lignes_brutes(utf8, debuts, fins, ~bonne))
+
+
+def _fins_de_ligne(data: bytes, debut: int) -> np.ndarray:
+    """Where each line from `debut` on ends (its newline, or the end of the data), found a
+    few MiB at a time: the scan stays in the processor's cache."""
+    octets = np.frombuffer(data, dtype=np.uint8)
+    morceau = 1 << 22
+    fins = [
+        np.flatnonzero(octets[i : i + morceau] == ord("\n")) + i
+        for i in range(debut, len(octets), morceau)
+    ]
+    fins_ = np.concatenate(fins) if fins else np.zeros(0, dtype=np.int64)
+    if len(data) > debut and data[-1:] != b"\n":
+        fins_ = np.append(fins_, len(data))
+    return fins_.astype(np.int64)
+
+
+def _lignes_brutes(
+    corps: bytes, debuts: np.ndarray, fins: np.ndarray, choisies: np.ndarray
+) -> pl.DataFrame:
+    """LIGNE, nb_champs, contenu of the chosen lines, taken from the bytes (no quotes)."""
+    idx = np.flatnonzero(choisies)
+    longueurs = (fins[idx] - debuts[idx]).astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(longueurs))).astype(np.int64)
+    source = np.repeat(debuts[idx] - offsets[:-1], longueurs) + np.arange(offsets[-1])
+    data = np.frombuffer(corps, dtype=np.uint8)[source]
+    contenu = pa.LargeStringArray.from_buffers(
+        len(idx), pa.py_buffer(offsets), pa.py_buffer(data.tobytes())
+    )
+    frame = pl.DataFrame(
+        {
+            LIGNE: pl.Series(idx + 2, dtype=pl.Int64),
+            "contenu": pl.Series(contenu, dtype=pl.String),
+        }
+    )
+    nb = (pl.col("contenu").str.count_matches(SEPARATEUR, literal=True) + 1).cast(pl.Int64)
+    return frame.select(LIGNE, nb.alias("nb_champs"), "contenu").rechunk()
+
+
+def _lire_par_lignes(raw: bytes, flux: Flux) -> Lecture:
+    """`lire` for any file: split into lines first, each line parsed on its own."""
     text = decode(raw, flux)
     lines = _lines(text)
     if lines.height == 0 or lines["contenu"][0] != flux.header:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -74,16 +75,94 @@ def _regle_et_message(flux: Flux, contexte: str, colonne: str | None, check: str
     return colonne or "", check, f"règle {check} non respectée"
 
 
-def _failures(flux: Flux, lignes: pl.DataFrame) -> pl.DataFrame:
-    """Pandera's failure cases as (position, champ, regle, message) rows."""
-    frame = lignes.select(flux.colonnes)
+def _repetees(frame: pl.DataFrame, colonnes: list[str]) -> pl.Series:
+    """Rows whose values in `colonnes` occur more than once (polars' `is_duplicated`).
+
+    Found through a 64-bit hash of each row's values, sorted: only the rows whose hash
+    repeats (true repeats, and the rare collision) are compared exactly.
+    """
+    cle = pl.struct(colonnes) if len(colonnes) > 1 else pl.col(colonnes[0])
+    hachees = frame.select(cle.hash().alias("h")).to_series()
+    triees = np.sort(hachees.to_numpy())
+    repetees = pl.Series(np.unique(triees[1:][triees[1:] == triees[:-1]]))
+    candidates = hachees.is_in(repetees.implode())
+    masque = np.zeros(frame.height, dtype=bool)
+    if repetees.len():
+        exact = frame.filter(candidates).select(cle.is_duplicated()).to_series().to_numpy()
+        masque[candidates.to_numpy()] = exact
+    return pl.Series(masque)
+
+
+_CAS = {
+    "schema_context": pl.String,
+    "column": pl.String,
+    "check": pl.String,
+    "check_number": pl.Int32,
+    "index": pl.Int64,
+}
+
+
+def _sans_unicite(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """The flow's schema without its key's uniqueness (checked by `_repetees` instead)."""
+    return pa.DataFrameSchema(
+        schema.columns,
+        checks=schema.checks,
+        strict=schema.strict,
+        ordered=schema.ordered,
+        name=schema.name,
+    )
+
+
+_SCHEMAS_SANS_UNICITE: dict[str, pa.DataFrameSchema] = {}
+
+
+def _cas(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pl.DataFrame:
+    """Pandera's failure cases of `frame` (lazy validation): where and which check."""
     try:
-        flux.schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.select(
-            "schema_context", "column", "check", "check_number", "index"
+        return exc.failure_cases.select(
+            "schema_context",
+            "column",
+            "check",
+            "check_number",
+            pl.col("index").cast(pl.Int64),
         )
-    else:
+    return pl.DataFrame(schema=_CAS)
+
+
+def _failures(
+    flux: Flux, lignes: pl.DataFrame, doublons_de_cle: pl.Series | None = None
+) -> pl.DataFrame:
+    """Pandera's failure cases as (position, champ, regle, message) rows.
+
+    The key's uniqueness is checked here rather than by Pandera (which compares every key
+    to every other through a hash table of strings), with the same outcome: every row
+    whose key repeats fails `multiple_fields_uniqueness`. `doublons_de_cle`: those rows,
+    when the caller knows them already.
+    """
+    frame = lignes.select(flux.colonnes)
+    schema = _SCHEMAS_SANS_UNICITE.get(flux.nom)
+    if schema is None:
+        schema = _SCHEMAS_SANS_UNICITE[flux.nom] = _sans_unicite(flux.schema)
+    cases = _cas(schema, frame)
+    if doublons_de_cle is None:
+        doublons_de_cle = _repetees(frame, flux.cle)
+    if doublons_de_cle.any():
+        positions = pl.Series(np.flatnonzero(doublons_de_cle.to_numpy()), dtype=pl.Int64)
+        cases = pl.concat(
+            [
+                cases,
+                pl.DataFrame({"index": positions}).select(
+                    pl.lit("DataFrameSchema").alias("schema_context"),
+                    pl.lit(flux.schema.name).alias("column"),
+                    pl.lit(UNIQUE).alias("check"),
+                    pl.lit(None, dtype=pl.Int32).alias("check_number"),
+                    "index",
+                ),
+            ]
+        )
+    if cases.height == 0:
         return pl.DataFrame(schema={"position": pl.Int64, **QUARANTAINE_SCHEMA})
     # Few distinct (rule, column) pairs: resolve their wording once, then join on the rows.
     regles = cases.select("schema_context", "column", "check", "check_number").unique()
@@ -113,11 +192,26 @@ def _failures(flux: Flux, lignes: pl.DataFrame) -> pl.DataFrame:
 def trier(lecture: Lecture, flux: Flux) -> Tri:
     """Apply the contract to every row of a read file."""
     colonnes = flux.colonnes
-    lignes = lecture.lignes.with_columns(pl.struct(colonnes).is_first_distinct().alias("_premier"))
-    doublons = lignes.filter(~pl.col("_premier")).select(LIGNE)
-    candidates = lignes.filter(pl.col("_premier")).drop("_premier")
+    lignes = lecture.lignes
+    # An identical repeat repeats its key: only rows whose key repeats are compared whole,
+    # and only they can be key conflicts once the identical repeats are set apart.
+    cle_repetee = _repetees(lignes, flux.cle)
+    premieres = np.ones(lignes.height, dtype=bool)
+    en_conflit = np.zeros(lignes.height, dtype=bool)
+    if cle_repetee.any():
+        repetees = lignes.filter(cle_repetee)
+        premieres[cle_repetee.to_numpy()] = (
+            repetees.select(pl.struct(colonnes).is_first_distinct()).to_series().to_numpy()
+        )
+        restantes = lignes.filter(pl.Series(premieres) & cle_repetee)
+        cle = pl.struct(flux.cle) if len(flux.cle) > 1 else pl.col(flux.cle[0])
+        en_conflit[np.flatnonzero(premieres & cle_repetee.to_numpy())] = (
+            restantes.select(cle.is_duplicated()).to_series().to_numpy()
+        )
+    doublons = lignes.filter(pl.Series(~premieres)).select(LIGNE)
+    candidates = lignes if premieres.all() else lignes.filter(pl.Series(premieres))
 
-    failures = _failures(flux, candidates)
+    failures = _failures(flux, candidates, pl.Series(en_conflit[premieres]))
     positions = (
         candidates.select(LIGNE)
         .with_row_index("position")
@@ -138,7 +232,8 @@ def trier(lecture: Lecture, flux: Flux) -> Tri:
         LIGNE, "champ", "regle"
     )
     en_quarantaine = quarantaine.select(LIGNE).unique()
-    appliquees = candidates.join(en_quarantaine, on=LIGNE, how="anti")
+    # A filter keeps the order of the lines (an anti-join would not, and need a sort).
+    appliquees = candidates.filter(~pl.col(LIGNE).is_in(en_quarantaine.to_series().implode()))
     lignes_q = pl.concat(
         [
             lecture.mal_formees.select(LIGNE, pl.col("contenu").alias("contenu_champs")),
@@ -151,7 +246,7 @@ def trier(lecture: Lecture, flux: Flux) -> Tri:
         ]
     ).sort(LIGNE)
     return Tri(
-        appliquees=typer(appliquees, flux).collect().sort(LIGNE),
+        appliquees=typer(appliquees, flux).collect(),  # in line order, as read
         doublons=doublons,
         quarantaine=quarantaine,
         lignes_en_quarantaine=lignes_q,

@@ -1,6 +1,6 @@
 """The night's completeness and the state of every cotraitance episode as of the night."""
 
-from collections.abc import Iterator
+import datetime as dt
 
 import dagster as dg
 import polars as pl
@@ -105,6 +105,12 @@ def completude_nuit(
     )
 
 
+def etat_de_la_nuit(passerelle: PasserelleResource, nuit: dt.date) -> ResultatEtat:
+    """The night's state for the steps that read it: computed by `etats`, reused by the
+    outbound and report steps of the same run (`pipelines.etat_nuit.du_jour`)."""
+    return etat_nuit.du_jour(passerelle.database(), nuit, passerelle.reglages().cache_historique)
+
+
 def _par_phase_et_etat(episodes: pl.DataFrame) -> dg.TableMetadataValue:
     """Episodes per phase and état (open or ended): counts only."""
     counts = episodes.group_by("phase", "etat").len().sort("phase", "etat")
@@ -153,9 +159,9 @@ def _par_phase_et_etat(episodes: pl.DataFrame) -> dg.TableMetadataValue:
 @sans_valeurs_dans_les_echecs
 def etats(
     context: dg.AssetExecutionContext, passerelle: PasserelleResource
-) -> Iterator[dg.Output[ResultatEtat] | dg.AssetCheckResult]:
+) -> dg.MaterializeResult:
     nuit = nuit_de(context)
-    resultat = etat_nuit.calculer(passerelle.database(), nuit)
+    resultat = etat_de_la_nuit(passerelle, nuit)
     etat, records = resultat.etat, resultat.enregistrements
     episodes = etat.episodes
     ouverts = episodes.filter(pl.col("date_fin").is_null())
@@ -164,8 +170,7 @@ def etats(
         f"{episodes.height} épisodes au {nuit:%d/%m/%Y} ({ouverts.height} ouverts), "
         f"historique lu en {resultat.lecture_s:.1f} s, règles en {resultat.calcul_s:.1f} s"
     )
-    yield dg.Output(
-        resultat,
+    return dg.MaterializeResult(
         metadata={
             "episodes": episodes.height,
             "episodes_ouverts": ouverts.height,
@@ -174,10 +179,12 @@ def etats(
             "calcul_regles_s": round(resultat.calcul_s, 2),
             **{f"enregistrements/{k}": v.height for k, v in records.items()},
         },
-    )
-    yield dg.AssetCheckResult(
-        check_name="un_episode_ouvert_par_de",
-        passed=doublons == 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"de_avec_plusieurs_episodes_ouverts": doublons},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="un_episode_ouvert_par_de",
+                passed=doublons == 0,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"de_avec_plusieurs_episodes_ouverts": doublons},
+            )
+        ],
     )

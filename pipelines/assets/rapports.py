@@ -5,9 +5,8 @@ import polars as pl
 
 import schemas
 from pipelines import rapport
-from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, etat_de_la_nuit
 from pipelines.assets.presentation import cle_sortant, sans_valeurs_dans_les_echecs
-from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from reporting.contenu import ContenuRapport
@@ -45,8 +44,7 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
     group_name="rapports",
     partitions_def=nuits,
     backfill_policy=UNE_NUIT_PAR_RUN,
-    ins={"etat": dg.AssetIn(key=CLE_ETATS)},
-    deps=[CLE_COMPLETUDE, *(cle_sortant(f) for f in schemas.SORTANTS)],
+    deps=[CLE_COMPLETUDE, CLE_ETATS, *(cle_sortant(f) for f in schemas.SORTANTS)],
     description=(
         "The reconciliation report of the night for analysts, in French: anomalies.csv, "
         "indicateurs.csv, etats.parquet, rapport.xlsx and rapport.html in reports/AAAA-MM-JJ/. "
@@ -69,9 +67,10 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
 )
 @sans_valeurs_dans_les_echecs
 def rapport_de_nuit(
-    context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
+    context: dg.AssetExecutionContext, passerelle: PasserelleResource
 ) -> dg.MaterializeResult:
     nuit = nuit_de(context)
+    etat = etat_de_la_nuit(passerelle, nuit)
     reglages = passerelle.reglages()
     cle = rapport.cle_pseudonymisation() if passerelle.pseudonymiser else None
     produit = rapport.produire(
@@ -82,6 +81,7 @@ def rapport_de_nuit(
         etat.enregistrements,
         etat.referentiels,
         cle,
+        reglages.cache_emissions,
     )
     dossier = str(reglages.reports / nuit.isoformat())
     a = produit.contenu.anomalies

@@ -9,13 +9,12 @@ import dagster as dg
 
 import schemas
 from pipelines import completude, emission
-from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS
+from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, etat_de_la_nuit
 from pipelines.assets.presentation import (
     cle_sortant,
     groupe_sortant,
     sans_valeurs_dans_les_echecs,
 )
-from pipelines.etat_nuit import ResultatEtat
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
@@ -29,8 +28,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         group_name=groupe_sortant(flux),
         partitions_def=nuits,
         backfill_policy=UNE_NUIT_PAR_RUN,
-        ins={"etat": dg.AssetIn(key=CLE_ETATS)},
-        deps=[CLE_COMPLETUDE],
+        deps=[CLE_COMPLETUDE, CLE_ETATS],
         description=(
             f"{flux.nom} sent to {flux.systeme.nom}: {flux.description} "
             + (
@@ -59,7 +57,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
     )
     @sans_valeurs_dans_les_echecs
     def sortant(
-        context: dg.AssetExecutionContext, passerelle: PasserelleResource, etat: ResultatEtat
+        context: dg.AssetExecutionContext, passerelle: PasserelleResource
     ) -> dg.MaterializeResult:
         nuit = nuit_de(context)
         db = passerelle.database()
@@ -78,7 +76,15 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
                 ],
             )
         zone = passerelle.depot().zone(flux.systeme.nom)
-        resultat = emission.emettre(db, zone, flux, nuit, etat.enregistrements[flux.nom])
+        etat = etat_de_la_nuit(passerelle, nuit)
+        resultat = emission.emettre(
+            db,
+            zone,
+            flux,
+            nuit,
+            etat.enregistrements[flux.nom],
+            passerelle.reglages().cache_emissions,
+        )
         context.log.info(
             f"{resultat.nom} : {resultat.enregistrements} enregistrements "
             f"({resultat.nouveaux} nouveaux, {resultat.modifies} modifiés)"
