@@ -255,7 +255,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
         f"purge avant le {avant:%d/%m/%Y} : {bilan.versions_concernees} versions de "
         f"fichiers, {bilan.copies_supprimees} copies supprimées, "
         f"{bilan.lignes_quarantaine_supprimees} motifs de quarantaine supprimés, "
-        f"{bilan.etats_intermediaires_supprimes} états intermédiaires et "
         f"{bilan.temporaires_supprimes} fichiers temporaires abandonnés supprimés "
         "(le registre des fichiers est conservé)"
     )

@@ -2,7 +2,7 @@
 
 | variable | default | what |
 |---|---|---|
-| PASSERELLE_HOME | var | working area: staging, set-aside files, history cache, Dagster I/O |
+| PASSERELLE_HOME | var | working area: staging, set-aside files, history and emission caches |
 | PASSERELLE_INBOX | $HOME/inbox | local inbox folder (all systems) |
 | PASSERELLE_OUTBOX | $HOME/outbox | local outbox folder (gide/, p3/, dude/) |
 | PASSERELLE_REPORTS | $HOME/reports | reports, one folder per night |

@@ -2,10 +2,11 @@
 
 `passerelle purge --before D` removes, for files dated before D: the set-aside copies of
 rejected files, the staging copies of received files, and the quarantined rows (their
-reasons and their raw values); for nights before D, the intermediate state Dagster kept
-between steps (`dagster_io/`, which holds the outbound records, names included); and, of any
-age, the temporary files a killed process left in the working folders. Without `--before`,
-D is today (Paris) minus PASSERELLE_RETENTION_JOURS days (`retention_jours`, 90 by default).
+reasons and their raw values); and, of any age, the temporary files a killed process left
+in the working folders. Dagster keeps no step output: the night's state is computed by the
+`etats` step and reused in memory by the steps of the same run (`pipelines.etat_nuit`).
+Without `--before`, D is today (Paris) minus PASSERELLE_RETENTION_JOURS days
+(`retention_jours`, 90 by default).
 
 It keeps the ledger: which file, when, which checksum, what was applied, duplicated,
 quarantined or rejected (the audit trail), and the validated history, which the rules need
@@ -33,7 +34,6 @@ class Purge:
     copies_supprimees: int
     lignes_quarantaine_supprimees: int
     versions_concernees: int
-    etats_intermediaires_supprimes: int = 0
     temporaires_supprimes: int = 0
 
 
@@ -42,25 +42,8 @@ def date_limite(reglages: Reglages, aujourd_hui: dt.date) -> dt.date:
     return aujourd_hui - dt.timedelta(days=reglages.retention_jours)
 
 
-def _etats_intermediaires(reglages: Reglages, avant: dt.date) -> int:
-    """Dagster's stored step outputs of the nights before `avant` (one file per night)."""
-    racine = reglages.home / "dagster_io"
-    if not racine.is_dir():
-        return 0
-    n = 0
-    for chemin in sorted(racine.rglob("*")):
-        try:
-            nuit = dt.date.fromisoformat(chemin.name)
-        except ValueError:
-            continue
-        if nuit < avant and chemin.is_file():
-            chemin.unlink()
-            n += 1
-    return n
-
-
 def _temporaires(reglages: Reglages) -> int:
-    dossiers = [reglages.staging, reglages.rejets, reglages.home / "dagster_io"]
+    dossiers = [reglages.staging, reglages.rejets]
     n = 0
     for racine in dossiers:
         if racine.is_dir():
@@ -106,6 +89,5 @@ def purger(db: Database, reglages: Reglages, avant: dt.date) -> Purge:
         copies,
         supprimees,
         len(ids),
-        _etats_intermediaires(reglages, avant),
         _temporaires(reglages),
     )

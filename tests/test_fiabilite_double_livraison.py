@@ -90,4 +90,4 @@ def test_fichiers_locaux_prives_malgre_un_umask_022(deux_livraisons: DeuxLivrais
     assert not ouverts, ouverts
     nature = {p.suffix for p in deux_livraisons.home.rglob("*") if p.is_file()}
     assert {".db", ".csv", ".ok", ".html", ".xlsx", ".parquet"} <= nature
-    assert any((deux_livraisons.home / "dagster_io").rglob("*"))  # Dagster's step outputs
+    assert not any((deux_livraisons.home / "dagster_io").rglob("*"))  # no pickled state
