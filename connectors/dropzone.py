@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -122,8 +123,8 @@ def supprimer_temporaires_abandonnes(
     """Remove the temporary copies of `nom` (any name: None) a killed process left in `dossier`.
 
     They hold personal data and would otherwise stay for ever; those of a process still
-    running (another run writing the same name) are left alone. `suffixe` is a regular
-    expression. Returns how many went.
+    running (another run writing the same name) are left alone. A copy may be a folder (a
+    report being written). `suffixe` is a regular expression. Returns how many went.
     """
     quel = ".+" if nom is None else re.escape(nom)
     motif = re.compile(rf"^\.{quel}\.(\d+)-[A-Za-z0-9_]+{suffixe}$")
@@ -135,7 +136,10 @@ def supprimer_temporaires_abandonnes(
     for entree in entrees:
         trouve = motif.match(entree.name)
         if trouve and not _vivant(int(trouve.group(1))):
-            Path(entree.path).unlink(missing_ok=True)
+            if entree.is_dir(follow_symlinks=False):
+                shutil.rmtree(entree.path, ignore_errors=True)
+            else:
+                Path(entree.path).unlink(missing_ok=True)
             retires += 1
     return retires
 

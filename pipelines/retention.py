@@ -3,7 +3,8 @@
 `passerelle purge --before D` removes, for files dated before D: the set-aside copies of
 rejected files, the staging copies of received files, and the quarantined rows (their
 reasons and their raw values); and, of any age, the temporary files a killed process left
-in the working folders. Dagster keeps no step output: the night's state is computed by the
+in the working folders and the half-written report folders in the reports folder.
+Dagster keeps no step output: the night's state is computed by the
 `etats` step and reused in memory by the steps of the same run (`pipelines.etat_nuit`).
 Without `--before`, D is today (Paris) minus PASSERELLE_RETENTION_JOURS days
 (`retention_jours`, 90 by default).
@@ -49,7 +50,9 @@ def _temporaires(reglages: Reglages) -> int:
         if racine.is_dir():
             for dossier in [racine, *(p for p in racine.rglob("*") if p.is_dir())]:
                 n += supprimer_temporaires_abandonnes(dossier)
-    return n
+    # A report is written whole in a temporary folder beside the nights' folders, then
+    # renamed; a killed writer leaves that folder (`reporting.ecriture`).
+    return n + supprimer_temporaires_abandonnes(reglages.reports, suffixe=r"\.(tmp|old)")
 
 
 def purger(db: Database, reglages: Reglages, avant: dt.date) -> Purge:

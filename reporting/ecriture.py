@@ -56,6 +56,12 @@ def _fsync_dossier(dossier: Path) -> None:
         os.close(fd)
 
 
+def prefixe_temporaire(nuit: str, pid: int) -> str:
+    """The name's start of the folders a report is written in before its rename: the
+    writer's pid lets `passerelle purge` tell a killed writer's folder from a live one."""
+    return f".{nuit}.{pid}-"
+
+
 def ecrire_rapport(
     dossier: Path, contenu: ContenuRapport, pseudonymiser: bytes | None = None
 ) -> list[Path]:
@@ -70,7 +76,8 @@ def ecrire_rapport(
     dossier = Path(dossier)
     ensure_private_dir(dossier)
     final = dossier / contenu.jour.isoformat()
-    nouveau = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=dossier))
+    prefixe = prefixe_temporaire(final.name, os.getpid())
+    nouveau = Path(tempfile.mkdtemp(prefix=prefixe, suffix=".tmp", dir=dossier))
     try:
         for nom, data in fichiers.items():
             ecrire_atomique(nouveau / nom, data)
@@ -78,7 +85,7 @@ def ecrire_rapport(
             for autre in sorted(final.iterdir()):
                 if autre.name not in fichiers:
                     os.replace(autre, nouveau / autre.name)
-            ancien = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=dossier))
+            ancien = Path(tempfile.mkdtemp(prefix=prefixe, suffix=".old", dir=dossier))
             os.replace(final, ancien / final.name)
             os.replace(nouveau, final)
             shutil.rmtree(ancien)

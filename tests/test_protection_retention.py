@@ -14,14 +14,17 @@ validated history stay whole. The purge's own unit tests are tests/test_retentio
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
 
 from connectors.tables import fichiers, quarantaine, quarantaine_contenu
+from reporting.ecriture import prefixe_temporaire
 from tests.fiabilite import AFFECTATIONS, base, executer, lignes, nuit_simple
 from tests.inbox_builder import deposer
 
@@ -72,6 +75,13 @@ def test_purge_sans_date_retire_les_copies_au_dela_de_la_retention_et_garde_le_r
         home / "staging" / f".GIDE_STATUTS_20101005.csv.{_pid_d_un_processus_fini()}-ab12cd.tmp"
     )
     orphelin.write_bytes(b"des donnees personnelles a moitie ecrites")
+    reports = home / "reports"
+    rapports_orphelins = [
+        Path(mkdtemp(prefix=prefixe_temporaire("2010-10-05", pid), suffix=suffixe, dir=reports))
+        for pid, suffixe in ((_pid_d_un_processus_fini(), ".tmp"), (os.getpid(), ".tmp"))
+    ]
+    for dossier in rapports_orphelins:
+        (dossier / "anomalies.csv").write_bytes(b"des identifiants")
     avant = _registre(home)
     historique_avant = lignes(base(home), "GIDE_AFFECTATIONS").height
     assert _quarantaine(home)["quarantaine"] == [f"GIDE_AFFECTATIONS_{n:%Y%m%d}.csv" for n in NUITS]
@@ -92,6 +102,11 @@ def test_purge_sans_date_retire_les_copies_au_dela_de_la_retention_et_garde_le_r
         "quarantaine_contenu": ["GIDE_AFFECTATIONS_20101005.csv"],
     }
     assert not orphelin.exists()
+    mort, vivant = rapports_orphelins
+    assert not mort.exists() and vivant.is_dir()  # a live writer's folder is left alone
+    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == [
+        n.isoformat() for n in NUITS
+    ] + ["incidents"]
     assert _registre(home).equals(avant)  # the audit trail: names, checksums, counts
     assert lignes(base(home), "GIDE_AFFECTATIONS").height == historique_avant
 
