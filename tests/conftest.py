@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pannes import petit_tmpfs, serveur_muet  # noqa: F401 (fixtures: real faults)
 from tests.postgres import (  # noqa: F401 (fixtures)
     db,
     db_url,

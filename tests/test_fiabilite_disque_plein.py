@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,24 +24,6 @@ from tests.fiabilite import executer, nuit_simple
 
 NUIT = dt.date(2010, 10, 4)
 PAGE = 4096
-
-
-@pytest.fixture
-def petit_disque(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs (root only, as the SFTP full-disk test)."""
-    dossier = tmp_path / "petit"
-    dossier.mkdir()
-    montage = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(dossier)],
-        capture_output=True,
-        text=True,
-    )
-    if montage.returncode != 0:
-        pytest.skip(f"montage d'un tmpfs impossible ici : {montage.stderr.strip()}")
-    try:
-        yield dossier
-    finally:
-        subprocess.run(["umount", str(dossier)], check=True)
 
 
 def _remplir(dossier: Path, pages_libres: int) -> Path:
@@ -63,25 +43,25 @@ def _fichiers(dossier: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("ou", ["outbox", "reports"])
 def test_disque_plein_erreur_claire_aucun_fichier_partiel_puis_nuit_rejouee(
-    tmp_path: Path, petit_disque: Path, ou: str
+    tmp_path: Path, petit_tmpfs: Path, ou: str
 ):
     inbox, home = tmp_path / "inbox", tmp_path / "var"
     nuit_simple(inbox, NUIT)
-    bouche_trou = _remplir(petit_disque, pages_libres=6)
-    args = ("--date", NUIT.isoformat(), f"--{ou}", str(petit_disque))
+    bouche_trou = _remplir(petit_tmpfs, pages_libres=6)
+    args = ("--date", NUIT.isoformat(), f"--{ou}", str(petit_tmpfs))
 
     plein = executer(home, *args, inbox=inbox)
 
     assert plein.code == 1, plein.sortie
     assert "espace disque insuffisant" in plein.sortie
-    ecrits = _fichiers(petit_disque)
+    ecrits = _fichiers(petit_tmpfs)
     assert not [n for n in ecrits if n.endswith(".tmp") or "/." in f"/{n}"]  # no temporary
     bouche_trou.unlink()
 
     reprise = executer(home, *args, inbox=inbox)
 
     assert reprise.code == 0, reprise.sortie
-    final = _fichiers(petit_disque)
+    final = _fichiers(petit_tmpfs)
     for nom, empreinte in ecrits.items():  # whatever the full disk let through was whole
         assert final.get(nom) == empreinte, nom
     if ou == "outbox":

@@ -23,10 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -55,6 +52,7 @@ from tests.fiabilite import (
     sessions_sshd,
     zone_gide_sftp,
 )
+from tests.pannes import ServeurMuet
 
 pytestmark = pytest.mark.sftp
 
@@ -153,51 +151,18 @@ def test_pair_sftp_fige_sans_reprise_echec_net_puis_nuit_rejouee(sshd: ServeurSs
     assert lignes(base(tmp_path / "var"), "GIDE_DEMANDEURS").height == n
 
 
-class _PairMuet:
-    """Accepts TCP connections and never says a word: a peer hung before its banner."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.acceptees: list[socket.socket] = []
-        self.fin = threading.Event()
-        self.fil = threading.Thread(target=self._accepter, daemon=True)
-        self.fil.start()
-
-    def _accepter(self) -> None:
-        while not self.fin.is_set():
-            try:
-                self.acceptees.append(self.sock.accept()[0])
-            except TimeoutError:
-                continue
-
-    def fermer(self) -> None:
-        self.fin.set()
-        self.fil.join()
-        for s in [*self.acceptees, self.sock]:
-            s.close()
-
-
-@pytest.fixture
-def pair_muet() -> Iterator[_PairMuet]:
-    pair = _PairMuet()
-    yield pair
-    pair.fermer()
-
-
 def test_duree_max_du_run_arrete_une_nuit_bloquee_malgre_des_delais_trop_longs(
-    sshd: ServeurSsh, tmp_path: Path, pair_muet: _PairMuet
+    sshd: ServeurSsh, tmp_path: Path, serveur_muet: ServeurMuet
 ):
     nuit_simple(tmp_path / "inbox", NUIT)
     reglages = zone_gide_sftp(
-        sshd, tmp_path, port=pair_muet.port, connect_timeout=600.0, timeout=600.0, retries=3
+        sshd, tmp_path, port=serveur_muet.port, connect_timeout=600.0, timeout=600.0, retries=3
     )
     envoyer_gide_sur_sftp(tmp_path)
     args = ("--date", NUIT.isoformat(), "--sftp-config", str(reglages))
     env = {"PASSERELLE_DUREE_MAX_S": "3"}
     with Processus(tmp_path / "var", *args, inbox=tmp_path / "inbox", env=env) as nuit:
-        attendre(lambda: pair_muet.acceptees, "la connexion au pair muet", limite=60)
+        attendre(lambda: serveur_muet.acceptees, "la connexion au pair muet", limite=60)
         debut = time.monotonic()
         code = nuit.attendre_fin(limite=60)
         apres_connexion = time.monotonic() - debut

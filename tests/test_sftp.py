@@ -16,8 +16,7 @@ import socket
 import stat
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from connectors.sftp import ChecksumMismatch, HostKeyRejected, SftpDropZone, dep
 from fixtures.sshd import ServeurSsh, generer_cle
 from pipelines.reglages import Reglages
 from schemas.dialect import FichierRejete, Ok
+from tests.pannes import ServeurMuet
 from tests.sshd import FabriqueZone
 
 pytestmark = pytest.mark.sftp
@@ -267,47 +267,8 @@ def test_connexion_refusee_reprises_avec_pause_exponentielle(
     assert [m.rsplit("dans ", 1)[1] for m in reprises] == ["0.01 s", "0.02 s", "0.03 s"]
 
 
-class _ServeurMuet:
-    """Accepts TCP connections and never says a word (no SSH banner)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.acceptees: list[socket.socket] = []
-        self.fin = threading.Event()
-        self.fil = threading.Thread(target=self._accepter, daemon=True)
-        self.fil.start()
-
-    def _accepter(self) -> None:
-        while not self.fin.is_set():
-            try:
-                self.acceptees.append(self.sock.accept()[0])
-            except TimeoutError:
-                continue
-
-    def attendre(self, n: int, limite: float = 5.0) -> None:
-        """Until `n` connections were accepted (the accepting thread may lag a little)."""
-        fin = time.monotonic() + limite
-        while len(self.acceptees) < n and time.monotonic() < fin:
-            self.fin.wait(0.01)
-
-    def fermer(self) -> None:
-        self.fin.set()
-        self.fil.join()
-        for s in [*self.acceptees, self.sock]:
-            s.close()
-
-
-@pytest.fixture
-def serveur_muet() -> Iterator[_ServeurMuet]:
-    muet = _ServeurMuet()
-    yield muet
-    muet.fermer()
-
-
 def test_serveur_muet_delai_de_connexion_borne(
-    zone_sftp: FabriqueZone, serveur_muet: _ServeurMuet
+    zone_sftp: FabriqueZone, serveur_muet: ServeurMuet
 ) -> None:
     zone = zone_sftp(port=serveur_muet.port, connect_timeout=0.5, retries=1, backoff=0.01)
 
@@ -544,42 +505,24 @@ def test_depot_permission_refusee_rien_de_partiel(
     assert _reprises(caplog) == []
 
 
-@pytest.fixture
-def outbox_minuscule(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a server outbox that fills up."""
-    dossier = tmp_path / "petit"
-    dossier.mkdir()
-    montage = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(dossier)],
-        capture_output=True,
-        text=True,
-    )
-    if montage.returncode != 0:
-        pytest.skip(f"montage d'un tmpfs impossible ici : {montage.stderr.strip()}")
-    try:
-        yield dossier
-    finally:
-        subprocess.run(["umount", str(dossier)], check=True)
-
-
 def test_depot_disque_plein_erreur_claire_rien_de_partiel(
-    zone_sftp: FabriqueZone, outbox_minuscule: Path, caplog: pytest.LogCaptureFixture
+    zone_sftp: FabriqueZone, petit_tmpfs: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     data = os.urandom(3 * 2**20)
     avant = _empreinte(data)
-    zone = zone_sftp(outbox=str(outbox_minuscule))
+    zone = zone_sftp(outbox=str(petit_tmpfs))
 
     with pytest.raises(DropZoneError, match="espace disque insuffisant") as erreur:
         zone.deposer(NOM, data, Ok.of(data, 1).render())
 
     assert NOM in str(erreur.value)
-    assert os.listdir(outbox_minuscule) == []
+    assert os.listdir(petit_tmpfs) == []
     assert _empreinte(data) == avant
     assert _reprises(caplog) == []
     # The removed temporary file gave its space back: a file that fits goes through.
     petit = os.urandom(100_000)
     zone.deposer(NOM, petit, Ok.of(petit, 1).render())
-    assert (outbox_minuscule / NOM).read_bytes() == petit
+    assert (petit_tmpfs / NOM).read_bytes() == petit
 
 
 def test_depot_sftp_de_bout_en_bout(sshd: ServeurSsh, tmp_path: Path) -> None:
