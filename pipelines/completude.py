@@ -1,7 +1,8 @@
 """Whether a night's inbound file set is complete and accepted (FLOWS.md, Outbound semantics).
 
 A night is complete when every mandatory flow has an applied file named for that night and
-no file named for that night ends rejected. A rejected version later replaced by an applied
+no file named for that night ends rejected (stock files aside: a rejected stock raises
+STOCK_REJETE and the night is still emitted). A rejected version later replaced by an applied
 re-delivery under the same name no longer blocks the night (**reading taken**: the sender
 fixed it). Outbound flows are emitted only for a complete night, unless an operator forces a
 partial run.
@@ -89,10 +90,11 @@ def evaluer(
         else:
             raison = SANS_OK if presences.get(f.nom) == SANS_OK else ABSENT
         manquants.append(Manquant(f.nom, nom, raison))
+    # A stock rejected whole never blocks the night: it raises STOCK_REJETE (FLOWS.md).
     rejetes = [
         Rejet(nom, fl, motif or "")
         for nom, fl, s, motif in derniere.select("nom", "flux", "statut", "motif_rejet").iter_rows()
-        if s == REJETE
+        if s == REJETE and not (schemas.est_flux(fl) and schemas.flux(fl).stock)
     ]
     return BilanNuit(nuit, manquants, rejetes, inattendus)
 

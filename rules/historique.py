@@ -9,7 +9,7 @@ The history holds every validated row of every applied file, all versions kept. 
    sender re-extracted the night; a row missing from the new version is withdrawn);
 3. the same key delivered on a later night is a correction: the row of the latest file
    wins (latest file date, then latest version);
-4. `REF_*` flows are full lists: the latest one dated ≤ D applies, alone.
+4. `REF_*` and stock flows are full lists: the latest one dated ≤ D applies, alone.
 
 Everything here is a pure function of its inputs: the state of night D depends on nothing
 but the rows of the files dated ≤ D.
@@ -123,7 +123,7 @@ def au(historique: Historique, d: dt.date) -> dict[str, pl.LazyFrame]:
         rows = historique.table(f.nom).filter(
             _version(pl.col(DATE_FICHIER), pl.col(ORDRE)).is_in(gardees.implode())
         )
-        if f.referentiel:
+        if f.liste_complete:
             derniere = versions.select(pl.col(DATE_FICHIER).max()).lazy()
             rows = rows.join(derniere, on=DATE_FICHIER, how="semi")
         else:

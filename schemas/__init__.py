@@ -5,11 +5,19 @@
 
 from __future__ import annotations
 
-from schemas import dude, gide, p3, ref, sortants
+from schemas import dude, gide, p3, ref, sortants, stocks
 from schemas.contract import Flux, NomFichier, Systeme
 
 FLUX: list[Flux] = [
-    Flux(s) for s in (*gide.SCHEMAS, *dude.SCHEMAS, *p3.SCHEMAS, *ref.SCHEMAS, *sortants.SCHEMAS)
+    Flux(s)
+    for s in (
+        *gide.SCHEMAS,
+        *dude.SCHEMAS,
+        *p3.SCHEMAS,
+        *stocks.SCHEMAS,
+        *ref.SCHEMAS,
+        *sortants.SCHEMAS,
+    )
 ]
 ENTRANTS: list[Flux] = [f for f in FLUX if f.entrant]
 SORTANTS: list[Flux] = [f for f in FLUX if not f.entrant]

@@ -119,9 +119,19 @@ class Flux:
         return self.nom.startswith("REF_")
 
     @property
+    def stock(self) -> bool:
+        """`*_STOCK` flows: a system's full holdings, optional on any night (FLOWS.md)."""
+        return self.entrant and self.nom.endswith("_STOCK")
+
+    @property
+    def liste_complete(self) -> bool:
+        """Full lists (REF and stocks): the latest file dated on or before D is in force."""
+        return self.referentiel or self.stock
+
+    @property
     def obligatoire(self) -> bool:
-        """Every system sends every one of its (non-REF) flows every night."""
-        return self.entrant and not self.referentiel
+        """Every system sends every one of its delta flows every night."""
+        return self.entrant and not self.liste_complete
 
     @cached_property
     def colonnes(self) -> list[str]:

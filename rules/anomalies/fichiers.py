@@ -1,4 +1,5 @@
-"""File anomalies: FLUX_MANQUANT, FICHIER_REJETE, LIGNES_EN_QUARANTAINE, DOUBLON_CONFLICTUEL.
+"""File anomalies: FLUX_MANQUANT, FICHIER_REJETE (STOCK_REJETE for a stock file),
+LIGNES_EN_QUARANTAINE, DOUBLON_CONFLICTUEL.
 
 Events that fill `fichier` (the file name; for a missing flow, the expected name) and name
 the sending system. A file event belongs to the night of the file: its `date_debut` is the
@@ -29,6 +30,8 @@ _MOTIFS_REJET = {
     "FORMAT": "format illisible",
     "SEUIL": "trop de lignes en quarantaine",
 }
+
+_STOCKS = [f.nom for f in schemas.ENTRANTS if f.stock]
 
 _RAISONS_MANQUE = {
     "ABSENT": "aucun fichier reçu",
@@ -104,6 +107,7 @@ def fichier_rejete(entrees: EntreesAnomalies) -> pl.DataFrame:
     )
     rejets = (
         _avec_motifs(f.filter(pl.col("statut") == "REJETE"), entrees)
+        .with_columns(pl.col("flux").is_in(_STOCKS).alias("_stock"))
         .join(appliquee_depuis, on="nom", how="left")
         .with_columns(
             (pl.col("_id_applique").is_not_null() & (pl.col("_id_applique") > pl.col("id"))).alias(
@@ -146,15 +150,27 @@ def fichier_rejete(entrees: EntreesAnomalies) -> pl.DataFrame:
             )
         )
     )
-    return lignes(
-        rejets,
-        "FICHIER_REJETE",
-        fichier=pl.col("nom"),
-        date_debut=pl.col("date_fichier"),
-        systemes=pl.col("_sys"),
-        message=message,
-        action=action,
-        cle=cle("nom", "sha256"),
+    stock = pl.lit(
+        " Aucun rapprochement avec ce stock : le stock précédent de ce système reste celui"
+        " comparé ; la nuit est émise."
+    )
+    commun = {
+        "fichier": pl.col("nom"),
+        "date_debut": pl.col("date_fichier"),
+        "systemes": pl.col("_sys"),
+        "action": action,
+        "cle": cle("nom", "sha256"),
+    }
+    return pl.concat(
+        [
+            lignes(rejets.filter(~pl.col("_stock")), "FICHIER_REJETE", message=message, **commun),
+            lignes(
+                rejets.filter(pl.col("_stock")),
+                "STOCK_REJETE",
+                message=texte(message, stock),
+                **commun,
+            ),
+        ]
     )
 
 

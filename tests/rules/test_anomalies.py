@@ -161,6 +161,29 @@ def test_fichier_rejete_signale_la_version_rejetee():
     assert a["action"].startswith("Demander à Pôle emploi (GIDE) un nouvel envoi")
 
 
+def test_stock_rejete_au_lieu_de_fichier_rejete_pour_un_stock():
+    f = fichiers(
+        {
+            "nom": "P3_STOCK_20101004.csv",
+            "flux": "P3_STOCK",
+            "statut": "REJETE",
+            "motif_rejet": "CHECKSUM",
+            "message_rejet": None,
+        }
+    )
+    brutes = calculer(Entrees(), D, EntreesAnomalies(fichiers=f))
+    assert du_code(brutes, "FICHIER_REJETE") == []
+    a = unique(brutes, "STOCK_REJETE")
+    assert (a["fichier"], a["systemes"], a["date_debut"], a["severite"]) == (
+        "P3_STOCK_20101004.csv",
+        "P3",
+        D,
+        "ALERTE",
+    )
+    assert "le stock précédent de ce système reste celui comparé" in a["message"]
+    assert a["action"].startswith("Demander à Parcours 3 un nouvel envoi corrigé")
+
+
 def test_fichier_rejete_puis_remplace_par_une_version_appliquee():
     f = fichiers(
         {"id": 1, "statut": "REJETE", "motif_rejet": "CHECKSUM", "message_rejet": "somme"},
@@ -683,7 +706,7 @@ def test_evenements_nouveaux_relancer_une_nuit_ignore_ses_propres_signalements_e
 
 
 def test_catalogue_complet_et_documente():
-    assert len(CODES) == 27
+    assert len(CODES) == 34
     doc = (ROOT / "docs" / "anomalies.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"`{code}`" in doc, code
