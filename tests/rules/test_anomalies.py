@@ -716,3 +716,111 @@ def test_catalogue_complet_et_documente():
 def test_chaque_code_a_un_test_qui_le_declenche(code):
     source = Path(__file__).read_text(encoding="utf-8")
     assert f"def test_{code.lower()}_" in source
+
+
+# The STOCK_* divergences (R3, R4): rows of `rules.rapprochement`, then their anomalies.
+
+
+def _anomalies_stock(systeme, attendu, s, causes=None):
+    from rules.anomalies.stocks import anomalies_stock
+    from rules.rapprochement import r3_divergences
+    from tests.rules.stocks_exemples import REGIONS, SANS_CAUSE, VIDE
+
+    d = r3_divergences(
+        systeme,
+        attendu.lazy(),
+        s.lazy(),
+        VIDE.lazy(),
+        (SANS_CAUSE if causes is None else causes).lazy(),
+    ).with_columns(pl.lit(D).alias("date_debut"))
+    return anomalies_stock(systeme, d, f"{systeme}_STOCK_20101004.csv", REGIONS)
+
+
+def test_stock_episode_manquant_gide_demande_a_pole_emploi_d_agir():
+    from tests.rules.stocks_exemples import stock
+
+    a = unique(
+        _anomalies_stock("GIDE", stock("GIDE", {"id_affectation": AF1}), stock("GIDE")),
+        "STOCK_EPISODE_MANQUANT",
+    )
+    assert (a["id_affectation"], a["code_region"], a["fichier"], a["systemes"]) == (
+        AF1,
+        "11",
+        "GIDE_STOCK_20101004.csv",
+        "GIDE,P3",
+    )
+    assert a["action"].startswith("Donnée propre à Pôle emploi (GIDE)")
+
+
+def test_stock_episode_en_trop_p3_donne_la_cause():
+    from tests.rules.stocks_exemples import stock
+
+    causes = pl.DataFrame({"id_affectation": [AF1], "cause": ["sortie S1 le 01/10/2010"]})
+    a = unique(
+        _anomalies_stock("P3", stock("P3"), stock("P3", {"id_affectation": AF1}), causes),
+        "STOCK_EPISODE_EN_TROP",
+    )
+    assert a["message"] == (
+        f"Le stock de Parcours 3 contient l'épisode {AF1} qui n'est pas attendu :"
+        " sortie S1 le 01/10/2010."
+    )
+    assert a["action"].startswith("Donnée envoyée par Passerelle")
+
+
+def test_stock_ecart_statut_p3_donnee_envoyee():
+    from tests.rules.stocks_exemples import stock
+
+    a = unique(
+        _anomalies_stock(
+            "P3",
+            stock("P3", {"id_affectation": AF1}),
+            stock("P3", {"id_affectation": AF1, "statut": "RADIE"}),
+        ),
+        "STOCK_ECART_STATUT",
+    )
+    assert a["message"] == (
+        "Le stock de Parcours 3 diffère sur statut : attendu INSCRIT, dans le stock RADIE."
+    )
+
+
+def test_stock_ecart_alerte_p3():
+    from tests.rules.stocks_exemples import stock
+
+    a = unique(
+        _anomalies_stock(
+            "P3",
+            stock("P3", {"id_affectation": AF1}),
+            stock("P3", {"id_affectation": AF1, "alerte_en_cours": "O"}),
+        ),
+        "STOCK_ECART_ALERTE",
+    )
+    assert "attendu N, dans le stock O" in a["message"]
+
+
+def test_stock_ecart_etat_dude_rien_n_est_renvoye():
+    from tests.rules.stocks_exemples import stock
+
+    a = unique(
+        _anomalies_stock(
+            "DUDE",
+            stock("DUDE", {"id_affectation": AF1}),
+            stock("DUDE", {"id_affectation": AF1, "etat": "AFFECTATION"}),
+        ),
+        "STOCK_ECART_ETAT",
+    )
+    assert a["action"].startswith("Donnée envoyée par Passerelle dans DUDE_IN_ETATS")
+
+
+def test_stock_ecart_donnees_initialisation_propre_a_p3():
+    from tests.rules.stocks_exemples import stock
+
+    a = unique(
+        _anomalies_stock(
+            "P3",
+            stock("P3", {"id_affectation": AF1, "date_initialisation": D}),
+            stock("P3", {"id_affectation": AF1}),
+        ),
+        "STOCK_ECART_DONNEES",
+    )
+    assert a["message"].endswith("date_initialisation : attendu 04/10/2010, dans le stock (vide).")
+    assert a["action"].startswith("Donnée propre à Parcours 3")

@@ -1,0 +1,189 @@
+"""Rapprochement des stocks: compare a system's stock with its expected view (RULES.md R1-R6).
+
+Pure functions, polars in and polars out. `r3_divergences` compares, episode by episode (key
+`id_affectation`), a stock with the expected view of that system on the stock's date;
+`r6_concordance` counts what agrees. The expected view itself (R2) is built from the history
+and the emission ledger by its own functions (**not yet**: see README, Stock reconciliation).
+
+Values are compared as they travel (text; dates as DD/MM/YYYY), so that a message can show
+both sides; only identifiers, codes and dates are ever compared or shown (no stock field is a
+name).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+import schemas
+
+CLE = "id_affectation"
+
+# Which STOCK_ECART_* code a differing field raises (R3); any other field: STOCK_ECART_DONNEES.
+CODE_DU_CHAMP = {
+    "statut": "STOCK_ECART_STATUT",
+    "alerte_en_cours": "STOCK_ECART_ALERTE",
+    "phase": "STOCK_ECART_ETAT",
+    "etat": "STOCK_ECART_ETAT",
+}
+ECART_DONNEES = "STOCK_ECART_DONNEES"
+MANQUANT = "STOCK_EPISODE_MANQUANT"
+EN_TROP = "STOCK_EPISODE_EN_TROP"
+
+STOCKS = {"GIDE": "GIDE_STOCK", "P3": "P3_STOCK", "DUDE": "DUDE_STOCK"}
+
+DIVERGENCES = {
+    "systeme": pl.String,
+    "code": pl.String,
+    CLE: pl.String,
+    "id_de": pl.String,
+    "code_ml": pl.String,
+    "champ": pl.String,  # the differing fields, comma-separated (empty for MANQUANT/EN_TROP)
+    "attendu": pl.String,  # their expected values, in the same order ("; "-separated)
+    "stock": pl.String,  # their values in the stock
+    "cause": pl.String,  # EN_TROP: the cause Passerelle knows
+}
+
+
+def champs_compares(systeme: str) -> list[str]:
+    """The stock's fields compared by R3: every field but the key."""
+    return [c for c in schemas.flux(STOCKS[systeme]).colonnes if c != CLE]
+
+
+def _en_texte(frame: pl.LazyFrame, systeme: str) -> pl.LazyFrame:
+    """The stock's columns as text in the stock's dialect (null stays null)."""
+    flux = schemas.flux(STOCKS[systeme])
+    exprs = []
+    for c in flux.colonnes:
+        e = pl.col(c)
+        if c in flux.dates:
+            e = e.dt.strftime("%d/%m/%Y")
+        exprs.append(e.cast(pl.String).alias(c))
+    return frame.select(exprs)
+
+
+def r3_divergences(
+    systeme: str,
+    attendu: pl.LazyFrame,
+    stock: pl.LazyFrame,
+    cles_en_quarantaine: pl.LazyFrame,
+    causes_en_trop: pl.LazyFrame,
+) -> pl.DataFrame:
+    """R3: the divergences of one system's stock with its expected view.
+
+    `attendu` and `stock` have the stock flow's typed columns; `cles_en_quarantaine` one
+    column `id_affectation` (keys of the stock's quarantined rows: never reported missing,
+    R1); `causes_en_trop` (id_affectation, cause): what Passerelle knows of an episode it
+    does not expect (unknown keys get "inconnu de Passerelle"). Several differing fields of
+    different codes give one row per code; sorted by code then key.
+    """
+    a, s = _en_texte(attendu, systeme), _en_texte(stock, systeme)
+    champs = champs_compares(systeme)
+    manquants = (
+        a.join(s.select(CLE), on=CLE, how="anti")
+        .join(cles_en_quarantaine.select(CLE), on=CLE, how="anti")
+        .select(pl.lit(MANQUANT).alias("code"), CLE, "id_de", "code_ml")
+    )
+    en_trop = (
+        s.join(a.select(CLE), on=CLE, how="anti")
+        .join(causes_en_trop.select(CLE, "cause"), on=CLE, how="left")
+        .select(
+            pl.lit(EN_TROP).alias("code"),
+            CLE,
+            "id_de",
+            "code_ml",
+            pl.col("cause").fill_null("inconnu de Passerelle"),
+        )
+    )
+    cote_a_cote = a.join(s, on=CLE, how="inner", suffix="_stock")
+    ecarts = (
+        cote_a_cote.unpivot(index=[CLE, "id_de", "code_ml"], on=champs, variable_name="champ")
+        .rename({"value": "attendu"})
+        .join(
+            cote_a_cote.unpivot(index=CLE, on=[f"{c}_stock" for c in champs], variable_name="champ")
+            .with_columns(pl.col("champ").str.strip_suffix("_stock"))
+            .rename({"value": "stock"}),
+            on=[CLE, "champ"],
+        )
+        .filter(pl.col("attendu").ne_missing(pl.col("stock")))
+        .with_columns(
+            pl.col("champ")
+            .replace_strict(CODE_DU_CHAMP, default=ECART_DONNEES, return_dtype=pl.String)
+            .alias("code"),
+            pl.col("champ")
+            .replace_strict({c: i for i, c in enumerate(champs)}, return_dtype=pl.Int64)
+            .alias("_ordre"),
+        )
+        .sort(CLE, "code", "_ordre")
+        .group_by(CLE, "code", maintain_order=True)
+        .agg(
+            pl.col("id_de").first(),
+            pl.col("code_ml").first(),
+            pl.col("champ").str.join(", "),
+            pl.col("attendu").fill_null("(vide)").str.join("; "),
+            pl.col("stock").fill_null("(vide)").str.join("; "),
+        )
+    )
+    return (
+        pl.concat([manquants, en_trop, ecarts], how="diagonal_relaxed")
+        .with_columns(pl.lit(systeme).alias("systeme"))
+        .select([pl.col(c).cast(t) for c, t in DIVERGENCES.items()])
+        .sort("code", CLE)
+        .collect()
+    )
+
+
+CONCORDANCE = {
+    "systeme": pl.String,
+    "code_region": pl.String,  # null on the system's national row
+    "attendus": pl.Int64,
+    "en_stock": pl.Int64,
+    "concordants": pl.Int64,
+    "taux_concordance": pl.Float64,  # null when expected ∪ stock is empty
+}
+
+
+def r6_concordance(
+    systeme: str,
+    attendu: pl.LazyFrame,
+    stock: pl.LazyFrame,
+    divergences: pl.DataFrame,
+    regions: pl.LazyFrame,
+) -> pl.DataFrame:
+    """R6: per system and per region, episodes expected, in the stock, concordant (present
+    on both sides with no divergence), and concordant / (expected ∪ in the stock).
+
+    `regions` (code_ml, code_region) places an episode by its expected code_ml, else its
+    stock's; the national row has a null code_region and comes first.
+    """
+    exp = attendu.select(CLE, pl.col("code_ml").alias("_ml_a"), pl.lit(True).alias("_a"))
+    sto = stock.select(CLE, pl.col("code_ml").alias("_ml_s"), pl.lit(True).alias("_s"))
+    divergents = divergences.lazy().select(CLE).unique().with_columns(pl.lit(True).alias("_d"))
+    union = (
+        exp.join(sto, on=CLE, how="full", coalesce=True)
+        .join(divergents, on=CLE, how="left")
+        .with_columns(
+            pl.col("_a", "_s", "_d").fill_null(False),
+            pl.coalesce("_ml_a", "_ml_s").alias("code_ml"),
+        )
+        .join(regions.select("code_ml", "code_region"), on="code_ml", how="left")
+    )
+    comptes = [
+        pl.col("_a").sum().cast(pl.Int64).alias("attendus"),
+        pl.col("_s").sum().cast(pl.Int64).alias("en_stock"),
+        (pl.col("_a") & pl.col("_s") & ~pl.col("_d")).sum().cast(pl.Int64).alias("concordants"),
+        pl.len().cast(pl.Int64).alias("_union"),
+    ]
+    national = union.select(pl.lit(None, dtype=pl.String).alias("code_region"), *comptes)
+    par_region = union.group_by("code_region").agg(comptes).sort("code_region", nulls_last=True)
+    return (
+        pl.concat([national, par_region], how="vertical_relaxed")
+        .with_columns(
+            pl.lit(systeme).alias("systeme"),
+            pl.when(pl.col("_union") > 0)
+            .then(pl.col("concordants") / pl.col("_union"))
+            .otherwise(None)
+            .alias("taux_concordance"),
+        )
+        .select([pl.col(c).cast(t) for c, t in CONCORDANCE.items()])
+        .collect()
+    )

@@ -1,0 +1,147 @@
+"""R3 (divergences) and R6 (concordance) of the stock reconciliation, without Dagster."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.rapprochement import r3_divergences, r6_concordance
+from tests.rules.stocks_exemples import REGIONS, SANS_CAUSE, VIDE, stock
+
+AF1, AF2, AF3 = "AF0000000001", "AF0000000002", "AF0000000003"
+
+
+def _r3(systeme, attendu, s, quarantaine=VIDE, causes=SANS_CAUSE):
+    return r3_divergences(systeme, attendu.lazy(), s.lazy(), quarantaine.lazy(), causes.lazy())
+
+
+def test_r3_stock_egal_a_la_vue_attendue_aucune_divergence():
+    a = stock("P3", {"id_affectation": AF1}, {"id_affectation": AF2, "statut": "RADIE"})
+    assert _r3("P3", a, a).is_empty()
+
+
+def test_r3_episode_manquant_sauf_cle_en_quarantaine():
+    a = stock("GIDE", {"id_affectation": AF1}, {"id_affectation": AF2})
+    s = stock("GIDE", {"id_affectation": AF1})
+    d = _r3("GIDE", a, s)
+    assert d.select("code", "id_affectation").rows() == [("STOCK_EPISODE_MANQUANT", AF2)]
+    q = pl.DataFrame({"id_affectation": [AF2]})
+    assert _r3("GIDE", a, s, quarantaine=q).is_empty()
+
+
+def test_r3_episode_en_trop_avec_sa_cause():
+    a = stock("P3", {"id_affectation": AF1})
+    s = stock("P3", {"id_affectation": AF1}, {"id_affectation": AF2}, {"id_affectation": AF3})
+    causes = pl.DataFrame({"id_affectation": [AF2], "cause": ["refusé par E2"]})
+    d = _r3("P3", a, s, causes=causes)
+    assert d.select("code", "id_affectation", "cause").rows() == [
+        ("STOCK_EPISODE_EN_TROP", AF2, "refusé par E2"),
+        ("STOCK_EPISODE_EN_TROP", AF3, "inconnu de Passerelle"),
+    ]
+
+
+def test_r3_champs_de_codes_differents_une_divergence_par_code():
+    a = stock("P3", {"id_affectation": AF1, "date_initialisation": dt.date(2010, 10, 5)})
+    s = stock(
+        "P3",
+        {"id_affectation": AF1, "statut": "RADIE", "alerte_en_cours": "O", "code_ml": "13001"},
+    )
+    d = _r3("P3", a, s)
+    assert d.select("code", "champ", "attendu", "stock").rows() == [
+        ("STOCK_ECART_ALERTE", "alerte_en_cours", "N", "O"),
+        (
+            "STOCK_ECART_DONNEES",
+            "code_ml, date_initialisation",
+            "75001; 05/10/2010",
+            "13001; (vide)",
+        ),
+        ("STOCK_ECART_STATUT", "statut", "INSCRIT", "RADIE"),
+    ]
+
+
+def test_r3_phase_ou_etat_de_dude_donne_un_ecart_d_etat():
+    a = stock("DUDE", {"id_affectation": AF1})
+    s = stock("DUDE", {"id_affectation": AF1, "phase": "ACCOMPAGNEMENT", "etat": "ACTIF"})
+    d = _r3("DUDE", a, s)
+    assert d.select("code", "champ").rows() == [("STOCK_ECART_ETAT", "phase, etat")]
+
+
+def test_r3_stock_vide_tout_l_attendu_manque():
+    a = stock("GIDE", {"id_affectation": AF1}, {"id_affectation": AF2})
+    d = _r3("GIDE", a, stock("GIDE"))
+    assert d["code"].to_list() == ["STOCK_EPISODE_MANQUANT"] * 2
+
+
+def _r6(systeme, a, s):
+    d = _r3(systeme, a, s)
+    return r6_concordance(systeme, a.lazy(), s.lazy(), d, REGIONS.lazy())
+
+
+def test_r6_taux_de_concordance_national_et_par_region():
+    a = stock(
+        "P3",
+        {"id_affectation": AF1},
+        {"id_affectation": AF2, "code_ml": "13001"},
+        {"id_affectation": AF3},
+    )
+    s = stock("P3", {"id_affectation": AF1}, {"id_affectation": AF2, "code_ml": "13001"})
+    r = _r6("P3", a, s)
+    assert r.select("code_region", "attendus", "en_stock", "concordants").rows() == [
+        (None, 3, 2, 2),
+        ("11", 2, 1, 1),
+        ("93", 1, 1, 1),
+    ]
+    assert r["taux_concordance"].to_list() == [2 / 3, 0.5, 1.0]
+
+
+def test_r6_union_vide_pas_de_taux():
+    r = _r6("GIDE", stock("GIDE"), stock("GIDE"))
+    assert r.rows() == [("GIDE", None, 0, 0, 0, None)]
+
+
+_ids = st.lists(st.integers(1, 10**9), min_size=1, max_size=30, unique=True)
+_statuts = st.sampled_from(["INSCRIT", "CESSATION", "RADIE"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=_ids, statut=_statuts)
+def test_r3_r6_invariant_stock_egal_attendu_cent_pour_cent(ids, statut):
+    a = stock("P3", *({"id_affectation": f"AF{i:010d}", "statut": statut} for i in ids))
+    r = _r6("P3", a, a)
+    assert _r3("P3", a, a).is_empty()
+    assert r["taux_concordance"][0] == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=_ids,
+    choix=st.data(),
+    champ=st.sampled_from(
+        [
+            ("statut", "RADIE", "STOCK_ECART_STATUT"),
+            ("alerte_en_cours", "O", "STOCK_ECART_ALERTE"),
+            ("code_ml", "13001", "STOCK_ECART_DONNEES"),
+            (None, None, "STOCK_EPISODE_MANQUANT"),
+        ]
+    ),
+)
+def test_r3_invariant_divergence_injectee_trouvee_avec_son_code(ids, choix, champ):
+    cles = [f"AF{i:010d}" for i in ids]
+    a = stock("P3", *({"id_affectation": c} for c in cles))
+    cible = choix.draw(st.sampled_from(cles))
+    nom, valeur, code = champ
+    if nom is None:
+        s = a.filter(pl.col("id_affectation") != cible)
+    else:
+        s = a.with_columns(
+            pl.when(pl.col("id_affectation") == cible)
+            .then(pl.lit(valeur))
+            .otherwise(pl.col(nom))
+            .alias(nom)
+        )
+    d = _r3("P3", a, s)
+    assert d.select("code", "id_affectation").rows() == [(code, cible)]
+    assert _r6("P3", a, s)["concordants"][0] == len(cles) - 1
