@@ -2,8 +2,11 @@
 
 Pure functions, polars in and polars out. `r3_divergences` compares, episode by episode (key
 `id_affectation`), a stock with the expected view of that system on the stock's date;
-`r6_concordance` counts what agrees. The expected view itself (R2) is built from the history
-and the emission ledger by its own functions (**not yet**: see README, Stock reconciliation).
+`r6_concordance` counts what agrees; the `r2_attendu_*` functions build each system's expected
+view from the state on the stock's date and from `envoye`: per outbound flow, the latest
+content sent for each key by a night ≤ S − délai. (**Not yet**: the emission ledger keeps
+only each content's fingerprint, so the night cannot build `envoye`; see README, Known
+limits.)
 
 Values are compared as they travel (text; dates as DD/MM/YYYY), so that a message can show
 both sides; only identifiers, codes and dates are ever compared or shown (no stock field is a
@@ -11,6 +14,9 @@ name).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -186,4 +192,105 @@ def r6_concordance(
         )
         .select([pl.col(c).cast(t) for c, t in CONCORDANCE.items()])
         .collect()
+    )
+
+
+# The ends GIDE knows of itself (R2: a GIDE_SORTIES sortie, an A3 decision, an E6 annulation).
+FINS_PROPRES_GIDE = ("S4", "A3", "E6")
+
+
+def _typer(frame: pl.LazyFrame, systeme: str) -> pl.LazyFrame:
+    types = schemas.flux(STOCKS[systeme]).types_polars
+    return frame.select([pl.col(c).cast(t) for c, t in types.items()]).sort(CLE)
+
+
+def statut_au(statuts: pl.LazyFrame, s: dt.date) -> pl.LazyFrame:
+    """(id_de, statut): each DE's status row with the latest `date_effet` ≤ S."""
+    return (
+        statuts.filter(pl.col("date_effet") <= s)
+        .sort("date_effet")
+        .group_by("id_de")
+        .agg(pl.col("statut").last())
+    )
+
+
+def r2_attendu_gide(
+    episodes: pl.LazyFrame,
+    statuts_gide: pl.LazyFrame,
+    envoye: Mapping[str, pl.LazyFrame],
+    s: dt.date,
+) -> pl.LazyFrame:
+    """R2, GIDE_STOCK: every episode opened by E1 with date_affectation ≤ S, not ended by
+    GIDE's own end dated ≤ S and without an S1/S2 sortie sent in GIDE_IN_SORTIES.
+
+    `episodes` is `Etat.episodes` on S; `statuts_gide` the GIDE_STATUTS rows in force.
+    """
+    fini_par_gide = pl.col("origine_fin").is_in(FINS_PROPRES_GIDE) & (pl.col("date_fin") <= s)
+    return _typer(
+        episodes.filter((pl.col("date_affectation") <= s) & ~fini_par_gide.fill_null(False))
+        .join(envoye["GIDE_IN_SORTIES"].select(CLE), on=CLE, how="anti")
+        .select(CLE, "id_de", "code_ml", "date_affectation")
+        .join(
+            envoye["GIDE_IN_INITIALISATIONS"].select(CLE, "date_initialisation"),
+            on=CLE,
+            how="left",
+        )
+        .join(statut_au(statuts_gide, s), on="id_de", how="left")
+        .with_columns(pl.col("statut").fill_null("INSCRIT")),
+        "GIDE",
+    )
+
+
+def r2_attendu_p3(
+    episodes: pl.LazyFrame,
+    alertes: pl.LazyFrame,
+    envoye: Mapping[str, pl.LazyFrame],
+    s: dt.date,
+) -> pl.LazyFrame:
+    """R2, P3_STOCK: every episode whose P3_IN_AFFECTATIONS record was sent, with no
+    P3_IN_SORTIES or P3_IN_ANNULATIONS record sent for it.
+
+    `episodes` gives date_initialisation (E5, P3's own) and `alertes` (`Etat.alertes`) the
+    alerts of each episode; alerte_en_cours is O when one dated ≤ S has no
+    P3_IN_TRAITEMENTS_ALERTE record sent.
+    """
+    en_cours = (
+        alertes.filter(pl.col(CLE).is_not_null() & (pl.col("date_alerte") <= s))
+        .join(envoye["P3_IN_TRAITEMENTS_ALERTE"].select("id_alerte"), on="id_alerte", how="anti")
+        .select(CLE)
+        .unique()
+        .with_columns(pl.lit("O").alias("alerte_en_cours"))
+    )
+    return _typer(
+        envoye["P3_IN_AFFECTATIONS"]
+        .select(CLE, "id_de", "code_ml", "date_affectation")
+        .join(envoye["P3_IN_SORTIES"].select(CLE), on=CLE, how="anti")
+        .join(envoye["P3_IN_ANNULATIONS"].select(CLE), on=CLE, how="anti")
+        .join(episodes.select(CLE, "date_initialisation"), on=CLE, how="left")
+        .join(statut_au(envoye["P3_IN_STATUTS"], s), on="id_de", how="left")
+        .join(en_cours, on=CLE, how="left")
+        .with_columns(
+            pl.col("statut").fill_null("INSCRIT"), pl.col("alerte_en_cours").fill_null("N")
+        ),
+        "P3",
+    )
+
+
+def r2_attendu_dude(
+    acceptations: pl.LazyFrame, envoye: Mapping[str, pl.LazyFrame], s: dt.date
+) -> pl.LazyFrame:
+    """R2, DUDE_STOCK: the episodes of the DUDE_IN_ETATS snapshot sent (the latest night
+    ≤ S − délai that emitted one), with each episode's latest DUDE_ACCEPTATIONS row as of S
+    (an ignored acceptation still counts: DUDE holds it)."""
+    derniere = (
+        acceptations.filter(pl.col("date_acceptation") <= s)
+        .sort("date_acceptation")
+        .group_by(CLE)
+        .agg(pl.col("date_acceptation").last())
+    )
+    return _typer(
+        envoye["DUDE_IN_ETATS"]
+        .select(CLE, "id_de", "code_ml", "phase", "etat")
+        .join(derniere, on=CLE, how="left"),
+        "DUDE",
     )

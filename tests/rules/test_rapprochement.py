@@ -145,3 +145,134 @@ def test_r3_invariant_divergence_injectee_trouvee_avec_son_code(ids, choix, cham
     d = _r3("P3", a, s)
     assert d.select("code", "id_affectation").rows() == [(code, cible)]
     assert _r6("P3", a, s)["concordants"][0] == len(cles) - 1
+
+
+# R2: the expected views, from the state on S and the content sent (`envoye`).
+
+S = dt.date(2010, 10, 8)
+AF4 = "AF0000000004"
+
+
+def _episodes(*lignes: dict) -> pl.LazyFrame:
+    base = {
+        "id_de": "1234567A",
+        "code_ml": "75001",
+        "date_affectation": dt.date(2010, 10, 1),
+        "date_fin": None,
+        "origine_fin": None,
+        "date_initialisation": None,
+    }
+    schema = {
+        "id_affectation": pl.String,
+        "id_de": pl.String,
+        "code_ml": pl.String,
+        "date_affectation": pl.Date,
+        "date_fin": pl.Date,
+        "origine_fin": pl.String,
+        "date_initialisation": pl.Date,
+    }
+    return pl.DataFrame([{**base, **ligne} for ligne in lignes], schema=schema).lazy()
+
+
+def _envoye(**frames: pl.DataFrame) -> dict[str, pl.LazyFrame]:
+    import schemas
+
+    out = {}
+    for f in schemas.SORTANTS:
+        vide = pl.DataFrame(schema=f.types_polars)
+        out[f.nom] = frames.get(f.nom, vide).lazy()
+    return out
+
+
+def test_r2_gide_episodes_ouverts_sans_fin_propre_ni_sortie_envoyee():
+    from rules.rapprochement import r2_attendu_gide
+
+    episodes = _episodes(
+        {"id_affectation": AF1},
+        {"id_affectation": AF2, "date_fin": dt.date(2010, 10, 5), "origine_fin": "S4"},
+        {"id_affectation": AF3, "date_fin": dt.date(2010, 10, 5), "origine_fin": "S1"},
+        {"id_affectation": AF4, "date_affectation": dt.date(2010, 10, 9)},
+    )
+    envoye = _envoye(
+        GIDE_IN_INITIALISATIONS=pl.DataFrame(
+            {"id_affectation": [AF1], "date_initialisation": [dt.date(2010, 10, 3)]}
+        ),
+    )
+    statuts = pl.LazyFrame(
+        {
+            "id_de": ["1234567A", "1234567A"],
+            "statut": ["CESSATION", "RADIE"],
+            "date_effet": [dt.date(2010, 10, 2), dt.date(2010, 10, 9)],
+        }
+    )
+    a = r2_attendu_gide(episodes, statuts, envoye, S).collect()
+    # AF3's S1 sortie was not sent yet: GIDE still holds it open; AF2 was ended by GIDE.
+    assert a.select("id_affectation", "date_initialisation", "statut").rows() == [
+        (AF1, dt.date(2010, 10, 3), "CESSATION"),
+        (AF3, None, "CESSATION"),
+    ]
+    sortie = pl.DataFrame({"id_affectation": [AF3]})
+    a = r2_attendu_gide(episodes, statuts, _envoye(GIDE_IN_SORTIES=sortie), S).collect()
+    assert a["id_affectation"].to_list() == [AF1]
+
+
+def test_r2_p3_affectations_envoyees_statut_et_alerte():
+    from rules.rapprochement import r2_attendu_p3
+
+    affectations = pl.DataFrame(
+        {
+            "id_affectation": [AF1, AF2, AF3],
+            "id_de": ["1234567A", "7654321B", "1234567A"],
+            "code_ml": ["75001"] * 3,
+            "date_affectation": [dt.date(2010, 10, 1)] * 3,
+        }
+    )
+    envoye = _envoye(
+        P3_IN_AFFECTATIONS=affectations,
+        P3_IN_ANNULATIONS=pl.DataFrame({"id_affectation": [AF3]}),
+        P3_IN_STATUTS=pl.DataFrame(
+            {
+                "id_de": ["1234567A", "1234567A"],
+                "statut": ["RADIE", "INSCRIT"],
+                "date_effet": [dt.date(2010, 10, 2), dt.date(2010, 10, 20)],
+            }
+        ),
+        P3_IN_TRAITEMENTS_ALERTE=pl.DataFrame({"id_alerte": ["AL2"]}),
+    )
+    alertes = pl.LazyFrame(
+        {
+            "id_alerte": ["AL1", "AL2"],
+            "id_affectation": [AF1, AF2],
+            "date_alerte": [dt.date(2010, 10, 4)] * 2,
+        }
+    )
+    episodes = _episodes({"id_affectation": AF2, "date_initialisation": dt.date(2010, 10, 6)})
+    a = r2_attendu_p3(episodes, alertes, envoye, S).collect()
+    assert a.select(
+        "id_affectation", "date_initialisation", "statut", "alerte_en_cours"
+    ).rows() == [
+        (AF1, None, "RADIE", "O"),
+        (AF2, dt.date(2010, 10, 6), "INSCRIT", "N"),
+    ]
+
+
+def test_r2_dude_instantane_envoye_et_derniere_acceptation():
+    from rules.rapprochement import r2_attendu_dude
+
+    etats = pl.DataFrame(
+        {
+            "id_affectation": [AF1],
+            "id_de": ["1234567A"],
+            "code_ml": ["75001"],
+            "phase": ["ENTREE"],
+            "etat": ["ACCEPTATION"],
+        }
+    )
+    acceptations = pl.LazyFrame(
+        {
+            "id_affectation": [AF1, AF1, AF1],
+            "date_acceptation": [dt.date(2010, 10, 2), dt.date(2010, 10, 3), dt.date(2010, 10, 9)],
+        }
+    )
+    a = r2_attendu_dude(acceptations, _envoye(DUDE_IN_ETATS=etats), S).collect()
+    assert a.rows() == [(AF1, "1234567A", "75001", dt.date(2010, 10, 3), "ENTREE", "ACCEPTATION")]
