@@ -141,6 +141,10 @@ emissions = sa.Table(
     sa.Column("nuit", sa.Date, nullable=False),
     sa.Column("cle", sa.Text, nullable=False),
     sa.Column("empreinte", sa.String(40), nullable=False),
+    # What the stock reconciliation reads of the content sent (R2), as JSON text of the
+    # record's key and traced columns (`pipelines.emission.COLONNES_TRACEES`): never a name,
+    # a birth date or an address. Null for rows written before migration 0004.
+    sa.Column("valeurs", sa.Text, nullable=True),
     sa.PrimaryKeyConstraint("flux", "nuit", "cle"),
     sa.Index(None, "flux", "cle"),
 )

@@ -42,8 +42,8 @@ SCHEMA = {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String}
 
 
 def ecrire_lot(db: Database, flux: str, nuit: dt.date, envoi: pl.DataFrame) -> str:
-    """Replace the emissions of (flux, nuit) by `envoi` (cle, empreinte) and sign them;
-    returns the new token."""
+    """Replace the emissions of (flux, nuit) by `envoi` (cle, empreinte, and valeurs when
+    given) and sign them; returns the new token."""
     with db.engine.begin() as conn:
         conn.execute(
             sa.delete(emissions_lots)
@@ -58,7 +58,13 @@ def ecrire_lot(db: Database, flux: str, nuit: dt.date, envoi: pl.DataFrame) -> s
         )
     db.inserer(
         emissions,
-        envoi.select(pl.lit(flux).alias("flux"), pl.lit(nuit).alias("nuit"), "cle", "empreinte"),
+        envoi.select(
+            pl.lit(flux).alias("flux"),
+            pl.lit(nuit).alias("nuit"),
+            "cle",
+            "empreinte",
+            *(["valeurs"] if "valeurs" in envoi.columns else []),
+        ),
     )
     jeton = uuid.uuid4().hex
     with db.engine.begin() as conn:

@@ -207,7 +207,7 @@ def _cle(args: argparse.Namespace) -> bytes | None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from connectors.database import DatabaseError
-    from pipelines import etat_nuit, rapport
+    from pipelines import etat_nuit, rapport, rapprochement
 
     reglages = _reglages(args)
     cle = _cle(args)
@@ -218,6 +218,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"passerelle : {exc}", file=sys.stderr)
         return EXIT_ERREUR
     resultat = etat_nuit.calculer(db, args.date, reglages.cache_historique)
+    rapproches = rapprochement.du_jour(
+        db, resultat, reglages.delai_stock_jours, reglages.cache_historique
+    )
     produit = rapport.produire(
         db,
         reglages.reports,
@@ -227,6 +230,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         resultat.referentiels,
         cle,
         reglages.cache_emissions,
+        rapproches,
     )
     print(
         f"rapport du {args.date:%d/%m/%Y} reconstruit : {reglages.reports / args.date.isoformat()}"

@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines.assets.cotraitance import completude_nuit, etats
 from pipelines.assets.entrants import assets_entrants
 from pipelines.assets.rapports import rapport_de_nuit
+from pipelines.assets.rapprochement import rapprochement_des_stocks
 from pipelines.assets.sortants import assets_sortants
 from pipelines.execution import progression
 from pipelines.jobs import nuit_job
@@ -24,7 +25,14 @@ os.umask(0o077)
 def build_definitions(resource: PasserelleResource | None = None) -> dg.Definitions:
     home = Reglages.depuis_env().home
     return dg.Definitions(
-        assets=[*assets_entrants(), completude_nuit, etats, *assets_sortants(), rapport_de_nuit],
+        assets=[
+            *assets_entrants(),
+            completude_nuit,
+            etats,
+            rapprochement_des_stocks,
+            *assets_sortants(),
+            rapport_de_nuit,
+        ],
         jobs=[nuit_job],
         sensors=[fichiers_complets, echec_de_nuit],
         schedules=[nuit_de_6h],

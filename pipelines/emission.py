@@ -62,18 +62,41 @@ class Emission:
     non_conformes: int  # rows of the file that fail the flow's schema (then nothing is sent)
 
 
+# The columns of the content sent that the emission ledger keeps (`emissions.valeurs`), for
+# the stock reconciliation's expected views (RULES.md R2); every flow keeps its key columns.
+# Identifiers, codes and dates only: a name, a birth date or an address is never kept.
+COLONNES_TRACEES: dict[str, tuple[str, ...]] = {
+    "P3_IN_AFFECTATIONS": ("id_de", "code_ml", "date_affectation"),
+    "P3_IN_STATUTS": ("statut",),
+    "P3_IN_TRAITEMENTS_ALERTE": ("id_de",),
+    "P3_IN_SORTIES": ("date_sortie",),
+    "P3_IN_ANNULATIONS": ("date_annulation",),
+    "GIDE_IN_INITIALISATIONS": ("date_initialisation",),
+    "GIDE_IN_SORTIES": ("date_sortie",),
+}
+
+
+def tracees(flux: Flux) -> list[str]:
+    """The key and traced columns of the flow, in the flow's column order."""
+    gardees = set(flux.cle) | set(COLONNES_TRACEES.get(flux.nom, ()))
+    return [c for c in flux.colonnes if c in gardees]
+
+
+def _texte(col: str, flux: Flux) -> pl.Expr:
+    """A column as it travels in the flow's dialect (dates formatted, null as empty)."""
+    expr = pl.col(col)
+    if col in flux.dates:
+        expr = expr.dt.strftime(flux.date_format)
+    return expr.cast(pl.String).fill_null("")
+
+
 def _rendu(records: pl.DataFrame, flux: Flux) -> pl.DataFrame:
-    """Each record's key and content as text, the way they travel in the flow's dialect."""
-
-    def texte(col: str) -> pl.Expr:
-        expr = pl.col(col)
-        if col in flux.dates:
-            expr = expr.dt.strftime(flux.date_format)
-        return expr.cast(pl.String).fill_null("")
-
+    """Each record's key and content as text, the way they travel in the flow's dialect,
+    and the JSON text of its traced values (`COLONNES_TRACEES`)."""
     return records.select(
-        pl.concat_str([texte(c) for c in flux.cle], separator="|").alias("cle"),
-        pl.concat_str([texte(c) for c in flux.colonnes], separator=";").alias("contenu"),
+        pl.concat_str([_texte(c, flux) for c in flux.cle], separator="|").alias("cle"),
+        pl.concat_str([_texte(c, flux) for c in flux.colonnes], separator=";").alias("contenu"),
+        pl.struct([_texte(c, flux) for c in tracees(flux)]).struct.json_encode().alias("valeurs"),
     )
 
 
@@ -88,11 +111,15 @@ def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataF
 
     `records` are all the records that exist as of the night (typed, the flow's columns);
     `deja` is what earlier nights sent, from `precedentes`. Adds the columns `cle`,
-    `empreinte` and `nouveau` (the key was never sent).
+    `valeurs`, `empreinte` and `nouveau` (the key was never sent).
     """
     rendu = _rendu(records, flux)
     marked = pl.concat(
-        [records, rendu.select("cle"), empreintes(rendu["contenu"]).alias("empreinte").to_frame()],
+        [
+            records,
+            rendu.select("cle", "valeurs"),
+            empreintes(rendu["contenu"]).alias("empreinte").to_frame(),
+        ],
         how="horizontal",
     )
     return (
@@ -128,7 +155,7 @@ def emettre(
     if non_conformes == 0:
         zone.deposer(nom, data, ok.render())
     if non_conformes == 0 and flux.nom not in SNAPSHOTS:
-        lot = envoi.select("cle", "empreinte")
+        lot = envoi.select("cle", "empreinte", "valeurs")
         jeton = cache_emissions.ecrire_lot(db, flux.nom, nuit, lot)
         if cache is not None:
             cache_emissions.prolonger(db, flux.nom, nuit, envoyes, lots, lot, jeton, cache)

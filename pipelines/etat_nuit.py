@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +27,7 @@ from rules.cles import MOTEUR
 from rules.etat import Etat, etat_au
 from rules.historique import DATE_FICHIER, ORDRE, au
 from rules.indicateurs import Referentiels
+from rules.rapprochement import ENTREES_RAPPROCHEMENT
 from rules.sortants import enregistrements
 
 
@@ -40,6 +41,8 @@ class ResultatEtat:
     lecture_s: float  # reading the history and resolving it as of the night
     calcul_s: float  # applying the rules
     versions: str = ""  # `signature` of the applied versions it was computed from
+    # The rows in force the stock reconciliation reads besides the state (RULES.md R2).
+    entrees_rapprochement: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
 
 def calculer(db: Database, nuit: dt.date, cache: Path | None = None) -> ResultatEtat:
@@ -66,6 +69,7 @@ def calculer(db: Database, nuit: dt.date, cache: Path | None = None) -> Resultat
         lecture_s=lu - debut,
         calcul_s=time.perf_counter() - lu,
         versions=versions,
+        entrees_rapprochement={n: entrees[n] for n in ENTREES_RAPPROCHEMENT},
     )
 
 

@@ -15,7 +15,8 @@ import polars as pl
 
 import reporting
 from connectors.database import Database
-from pipelines import completude
+from pipelines import completude, rapprochement
+from pipelines.rapprochement import Rapprochement
 from reporting import chargement
 from reporting.contenu import ContenuRapport
 from rules.etat import Etat
@@ -54,15 +55,26 @@ def produire(
     referentiels: Referentiels,
     cle: bytes | None,
     cache_emissions: Path | None = None,
+    rapprochements: list[Rapprochement] | None = None,
 ) -> Rapport:
-    """Build night D's report, write it to `reports/<D>/`, remember the events it listed."""
+    """Build night D's report, write it to `reports/<D>/`, remember the events it listed.
+    `rapprochements`: the night's stock reconciliation (`pipelines.rapprochement.du_jour`)."""
     bilan = completude.lire(db, nuit)
     emise = bool(bilan.height and bilan["emise"][0])
+    rapproches = rapprochements or []
     contenu = reporting.construire(
         etat,
-        chargement.entrees_anomalies(db, nuit, enregistrements, emise, cache_emissions),
+        chargement.entrees_anomalies(
+            db,
+            nuit,
+            enregistrements,
+            emise,
+            cache_emissions,
+            divergences_stock=rapprochement.divergences(rapproches),
+        ),
         referentiels,
         chargement.deja_signales(db, nuit),
+        concordance=rapprochement.concordances(rapproches),
     )
     fichiers = reporting.ecrire_rapport(reports, contenu, pseudonymiser=cle)
     chargement.enregistrer_signalements(db, contenu)

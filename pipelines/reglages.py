@@ -11,6 +11,7 @@
 | PASSERELLE_RECLAMATION_MINUTES | 30 | a claim older than this is taken over by the next run |
 | PASSERELLE_RETENTION_JOURS | 90 | `passerelle purge` without `--before`: older copies go |
 | PASSERELLE_DUREE_MAX_S | 14400 | `passerelle run` stops a night that runs longer (exit 1) |
+| PASSERELLE_DELAI_STOCK_JOURS | 1 | R2 délai: what night N sent is loaded in a stock ≥ N + délai |
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Reglages:
     retention_jours: int = 90
     duree_max_s: float = DUREE_MAX_S
     allow_partial: bool = False
+    delai_stock_jours: int = 1
 
     @property
     def staging(self) -> Path:
@@ -85,6 +87,7 @@ class Reglages:
             reclamation_minutes=_float(env, "PASSERELLE_RECLAMATION_MINUTES", 30.0, 0.0, 1e6),
             retention_jours=int(_float(env, "PASSERELLE_RETENTION_JOURS", 90, 1, 36500)),
             duree_max_s=_float(env, "PASSERELLE_DUREE_MAX_S", DUREE_MAX_S, 1.0, 7 * 86400),
+            delai_stock_jours=int(_float(env, "PASSERELLE_DELAI_STOCK_JOURS", 1, 1, 60)),
         )
 
     def avec(self, **changes: object) -> Reglages:

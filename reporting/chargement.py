@@ -29,6 +29,7 @@ from reporting.contenu import ContenuRapport
 from rules.anomalies import (
     FLUX_CORRIGEABLES,
     SCHEMA_CORRECTIONS,
+    SCHEMA_DIVERGENCES_STOCK,
     SCHEMA_ENVOYES,
     SCHEMA_FICHIERS,
     SCHEMA_MANQUANTS,
@@ -108,9 +109,11 @@ def entrees_anomalies(
     enregistrements: Mapping[str, pl.DataFrame],
     emise: bool,
     cache: Path | None = None,
+    divergences_stock: pl.DataFrame | None = None,
 ) -> EntreesAnomalies:
     """Every input of night D's anomalies besides the `Etat` (`cache`: the emissions'
-    checked copy, `pipelines.cache_emissions`)."""
+    checked copy, `pipelines.cache_emissions`; `divergences_stock`: the night's stock
+    reconciliation, `pipelines.rapprochement.divergences`)."""
     f = fichiers_de_la_nuit(db, d)
     envoyes = deja_envoyes(db, d, cache)
     return EntreesAnomalies(
@@ -119,6 +122,11 @@ def entrees_anomalies(
         motifs_quarantaine=motifs_quarantaine(db, f.get_column("id").to_list()),
         corrections=corrections(enregistrements, envoyes),
         deja_envoyes=envoyes,
+        divergences_stock=(
+            divergences_stock
+            if divergences_stock is not None
+            else pl.DataFrame(schema=SCHEMA_DIVERGENCES_STOCK)
+        ),
         emise=emise,
     )
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from reporting.qualite import nuit_complete, qualite_des_flux
 from rules.anomalies import (
+    SCHEMA_DIVERGENCES_STOCK,
     SCHEMA_SIGNALEMENTS,
     EntreesAnomalies,
     Seuils,
@@ -18,7 +19,15 @@ from rules.anomalies import (
 )
 from rules.etat import Etat
 from rules.indicateurs import Referentiels, indicateurs, tableau_objectifs
+from rules.rapprochement import CONCORDANCE
 from rules.series_mensuelles import entrees_par_mois, stock_par_mois
+
+SCHEMA_CONCORDANCE_RAPPORT: dict[str, type[pl.DataType]] = {
+    "systeme": pl.String,
+    "fichier": pl.String,
+    "date_stock": pl.Date,
+    **{c: t for c, t in CONCORDANCE.items() if c != "systeme"},
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,16 @@ class ContenuRapport:
     emise: bool
     seuils: Seuils
     pseudonymise: bool = False
+    divergences_stock: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=SCHEMA_DIVERGENCES_STOCK)
+    )
+    """The stock reconciliation's divergences (rapprochement.csv): for each system, those of
+    its latest stock dated ≤ D (R1, R3)."""
+    concordance: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=SCHEMA_CONCORDANCE_RAPPORT)
+    )
+    """R6 on each system's latest stock: national row (null code_region) then regions, with
+    the stock's file and date; `rules.rapprochement.CONCORDANCE` plus fichier, date_stock."""
 
     @property
     def signalements(self) -> pl.DataFrame:
@@ -63,12 +82,14 @@ def construire(
     deja_signales: pl.DataFrame | None = None,
     seuils: Seuils | None = None,
     nb_mois: int = 12,
+    concordance: pl.DataFrame | None = None,
 ) -> ContenuRapport:
     """Night D's report from its state (`rules.etat.etat_au`), the night's files and what
     earlier nights sent and reported (see `reporting/README.md` for the queries).
 
     `deja_signales`: the `signalements` table (code, nuit, cle); rows of D or later nights are
     ignored. After writing the report, store `contenu.signalements` for night D.
+    `concordance`: R6 of each system's latest stock (`SCHEMA_CONCORDANCE_RAPPORT`).
     """
     d = etat.jour
     seuils = seuils or Seuils()
@@ -89,4 +110,12 @@ def construire(
         complete=nuit_complete(entrees, d),
         emise=entrees.emise,
         seuils=seuils,
+        divergences_stock=entrees.divergences_stock,
+        concordance=(
+            pl.DataFrame(schema=SCHEMA_CONCORDANCE_RAPPORT)
+            if concordance is None
+            else concordance.select(list(SCHEMA_CONCORDANCE_RAPPORT)).cast(
+                SCHEMA_CONCORDANCE_RAPPORT
+            )
+        ),
     )

@@ -1,4 +1,4 @@
-"""CSV files for French spreadsheets: `anomalies.csv` and `indicateurs.csv`.
+"""CSV files for French spreadsheets: `anomalies.csv`, `indicateurs.csv`, `rapprochement.csv`.
 
 **Dialect chosen**, for analysts who open the files by double-clicking them:
 
@@ -27,7 +27,7 @@ import io
 
 import polars as pl
 
-from rules.anomalies import COLONNES_CSV
+from rules.anomalies import COLONNES_CSV, SCHEMA_DIVERGENCES_STOCK
 from rules.indicateurs import SCHEMA as SCHEMA_INDICATEURS
 
 BOM = "\ufeff".encode()
@@ -84,3 +84,11 @@ def indicateurs_csv(indicateurs: pl.DataFrame) -> bytes:
             )
         )
     )
+
+
+def rapprochement_csv(divergences: pl.DataFrame) -> bytes:
+    """`rapprochement.csv`: one row per stock divergence (RULES.md R3) of each system's
+    latest stock: system, stock file and date, code, episode, fields, expected and stock
+    values (identifiers, codes and dates only: no stock field is a name), the cause of an
+    extra episode, and the date of the first stock that showed it."""
+    return _csv(divergences.select(list(SCHEMA_DIVERGENCES_STOCK)))

@@ -18,11 +18,18 @@ from pathlib import Path
 from connectors.dropzone import ecrire_atomique, ensure_private_dir
 from reporting.classeur import classeur
 from reporting.contenu import ContenuRapport
-from reporting.csv_fr import anomalies_csv, indicateurs_csv
+from reporting.csv_fr import anomalies_csv, indicateurs_csv, rapprochement_csv
 from reporting.page import page_html
 from reporting.pseudonymisation import pseudonymiser as pseudonymiser_contenu
 
-FICHIERS = ("anomalies.csv", "indicateurs.csv", "etats.parquet", "rapport.xlsx", "rapport.html")
+FICHIERS = (
+    "anomalies.csv",
+    "indicateurs.csv",
+    "rapprochement.csv",
+    "etats.parquet",
+    "rapport.xlsx",
+    "rapport.html",
+)
 
 
 # Derived from the birth date: kept in the state, left out of the report's files.
@@ -42,6 +49,7 @@ def rendre(contenu: ContenuRapport) -> dict[str, bytes]:
     return {
         "anomalies.csv": anomalies_csv(contenu.anomalies),
         "indicateurs.csv": indicateurs_csv(contenu.indicateurs),
+        "rapprochement.csv": rapprochement_csv(contenu.divergences_stock),
         "etats.parquet": etats_parquet(contenu),
         "rapport.xlsx": classeur(contenu),
         "rapport.html": page_html(contenu),

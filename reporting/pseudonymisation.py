@@ -7,13 +7,13 @@ same pseudonym on every night and in every file, so analysts can still follow an
 without the key a pseudonym cannot be recomputed from a known identifier (unlike a plain
 hash of an 8-character id, which anyone can invert by trying them all).
 
-Replaced: the identifier columns of the anomalies and the episodes, and the identifiers
-quoted in messages and actions (found by their contract patterns, whole words only). The
-internal event keys are dropped: `signalements` must be stored from the clear report. The
-hash is computed once per distinct value, vectorised (`reporting.hmac_sha256`); on this
-project's 2-core machine, 1 M distinct identifiers take about 4 s (the `hmac` module called
-once per value, about 5 s), and pseudonymising a national report (500 000 episodes,
-200 000 anomalies) about 8 s.
+Replaced: the identifier columns of the anomalies, the episodes and the stock divergences,
+and the identifiers quoted in messages and actions (found by their contract patterns, whole
+words only). The internal event keys are dropped: `signalements` must be stored from the
+clear report. The hash is computed once per distinct value, vectorised
+(`reporting.hmac_sha256`); on this project's 2-core machine, 1 M distinct identifiers take
+about 4 s (the `hmac` module called once per value, about 5 s), and pseudonymising a
+national report (500 000 episodes, 200 000 anomalies) about 8 s.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def _identifiants(contenu: ContenuRapport) -> pl.Series:
         [
             *(a.get_column(c) for c in _COLONNES_ID),
             *(ep.get_column(c) for c in _COLONNES_ID if c in ep.columns),
+            *(contenu.divergences_stock.get_column(c) for c in _COLONNES_ID),
             cites,
         ]
     ).cast(pl.String)
@@ -99,5 +100,6 @@ def pseudonymiser(contenu: ContenuRapport, cle: bytes) -> ContenuRapport:
         # The keys stay with the clear report (they feed `signalements`): none here.
         anomalies=anomalies.with_columns(pl.lit(None, dtype=pl.String).alias("cle")),
         episodes=_remplacer(contenu.episodes, table, _COLONNES_ID),
+        divergences_stock=_remplacer(contenu.divergences_stock, table, _COLONNES_ID),
         pseudonymise=True,
     )

@@ -4,9 +4,9 @@ Pure functions, polars in and polars out. `r3_divergences` compares, episode by 
 `id_affectation`), a stock with the expected view of that system on the stock's date;
 `r6_concordance` counts what agrees; the `r2_attendu_*` functions build each system's expected
 view from the state on the stock's date and from `envoye`: per outbound flow, the latest
-content sent for each key by a night ≤ S − délai. (**Not yet**: the emission ledger keeps
-only each content's fingerprint, so the night cannot build `envoye`; see README, Known
-limits.)
+content sent for each key by a night ≤ S − délai (`pipelines.envois` reads it from the
+emission ledger); `r3_causes_en_trop` and `r2_en_transit` say what Passerelle knows of an
+episode it does not expect, and which records are still in transit.
 
 Values are compared as they travel (text; dates as DD/MM/YYYY), so that a message can show
 both sides; only identifiers, codes and dates are ever compared or shown (no stock field is a
@@ -37,6 +37,29 @@ EN_TROP = "STOCK_EPISODE_EN_TROP"
 
 STOCKS = {"GIDE": "GIDE_STOCK", "P3": "P3_STOCK", "DUDE": "DUDE_STOCK"}
 
+# The inbound rows in force on S the expected views and the comparison read (R2, R3).
+ENTREES_RAPPROCHEMENT = ("GIDE_STATUTS", "DUDE_ACCEPTATIONS", *STOCKS.values())
+
+# The outbound flows each system's expected view reads (R2).
+FLUX_DU_SYSTEME = {
+    "GIDE": ("GIDE_IN_INITIALISATIONS", "GIDE_IN_SORTIES"),
+    "P3": (
+        "P3_IN_AFFECTATIONS",
+        "P3_IN_STATUTS",
+        "P3_IN_TRAITEMENTS_ALERTE",
+        "P3_IN_SORTIES",
+        "P3_IN_ANNULATIONS",
+    ),
+    "DUDE": ("DUDE_IN_ETATS",),
+}
+FLUX_ENVOYES = tuple(f for flux in FLUX_DU_SYSTEME.values() for f in flux)
+# The outbound flows that tell a system an episode ended (R3, the cause of an extra episode).
+FINS_ENVOYEES = {
+    "GIDE": ("GIDE_IN_SORTIES",),
+    "P3": ("P3_IN_SORTIES", "P3_IN_ANNULATIONS"),
+    "DUDE": (),
+}
+
 DIVERGENCES = {
     "systeme": pl.String,
     "code": pl.String,
@@ -47,6 +70,15 @@ DIVERGENCES = {
     "attendu": pl.String,  # their expected values, in the same order ("; "-separated)
     "stock": pl.String,  # their values in the stock
     "cause": pl.String,  # EN_TROP: the cause Passerelle knows
+}
+
+# The divergences the night reports: R3's, with the stock compared and `date_debut`, the date
+# of the first of the consecutive stocks of the system that show each one (R1).
+DIVERGENCES_DATEES = {
+    **DIVERGENCES,
+    "fichier": pl.String,
+    "date_stock": pl.Date,
+    "date_debut": pl.Date,
 }
 
 
@@ -294,3 +326,101 @@ def r2_attendu_dude(
         .join(derniere, on=CLE, how="left"),
         "DUDE",
     )
+
+
+def _jj_mm_aaaa(col: str) -> pl.Expr:
+    return pl.col(col).dt.strftime("%d/%m/%Y")
+
+
+def r3_causes_en_trop(
+    systeme: str,
+    episodes: pl.LazyFrame,
+    refusees: pl.LazyFrame,
+    envoye: Mapping[str, pl.LazyFrame],
+) -> pl.LazyFrame:
+    """R3, the cause of an extra episode as Passerelle knows it (id_affectation, cause):
+    refused by E2; ended on a date by a sortie or an annulation and, when its end was sent
+    to the system, the night that sent it; open but not (yet) expected in this stock.
+    Keys unknown to Passerelle have no row (`r3_divergences` says "inconnu de Passerelle").
+
+    `episodes` and `refusees` are `Etat.episodes` and `Etat.affectations_refusees` on S;
+    `envoye` has, for the system's end flows, their keys and the `nuit` that sent them.
+    """
+    fins = [
+        envoye[f].select(CLE, pl.col("nuit").alias("_nuit_envoi")) for f in FINS_ENVOYEES[systeme]
+    ]
+    envois_de_fin = (
+        pl.concat(fins).group_by(CLE).agg(pl.col("_nuit_envoi").max())
+        if fins
+        else pl.LazyFrame(schema={CLE: pl.String, "_nuit_envoi": pl.Date})
+    )
+    fin = (
+        pl.when(pl.col("origine_fin") == "E6")
+        .then(pl.concat_str(pl.lit("annulé le "), _jj_mm_aaaa("date_fin")))
+        .otherwise(
+            pl.concat_str(
+                pl.lit("sorti le "),
+                _jj_mm_aaaa("date_fin"),
+                pl.lit(" ("),
+                "origine_fin",
+                pl.lit(")"),
+            )
+        )
+    )
+    envoi = pl.concat_str(pl.lit(", fin envoyée la nuit du "), _jj_mm_aaaa("_nuit_envoi"))
+    connus = episodes.join(envois_de_fin, on=CLE, how="left").select(
+        CLE,
+        pl.when(pl.col("date_fin").is_not_null())
+        .then(pl.concat_str(fin, envoi.fill_null("")))
+        .otherwise(
+            pl.concat_str(
+                pl.lit("ouvert dans Passerelle (affectation du "),
+                _jj_mm_aaaa("date_affectation"),
+                pl.lit("), pas encore chargé par ce système"),
+            )
+        )
+        .alias("cause"),
+    )
+    refus = refusees.select(
+        CLE, pl.lit("affectation refusée par la règle E2 (épisode déjà ouvert)").alias("cause")
+    )
+    return pl.concat([connus, refus.join(connus.select(CLE), on=CLE, how="anti")])
+
+
+def r2_en_transit(
+    systeme: str,
+    en_transit: Mapping[str, pl.LazyFrame],
+    episodes: pl.LazyFrame,
+    alertes: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """R2, the episodes (id_affectation) whose records for the system are in transit: sent
+    by a night after S − délai and before S (night S sends after the stock's extraction),
+    so that the system may or may not have loaded them yet: the comparison leaves such an
+    episode out (`r2_hors_transit`).
+
+    `en_transit` has the keys those nights sent in the system's flows (for DUDE_IN_ETATS,
+    the snapshot rows that differ from the expected ones); P3_IN_STATUTS records reach the
+    episodes of their id_de, P3_IN_TRAITEMENTS_ALERTE records those of their alert.
+    """
+    parts = [pl.LazyFrame(schema={CLE: pl.String})]
+    for nom in FLUX_DU_SYSTEME[systeme]:
+        cles = en_transit.get(nom)
+        if cles is None:
+            continue
+        if nom == "P3_IN_STATUTS":
+            parts.append(episodes.join(cles.select("id_de"), on="id_de", how="semi").select(CLE))
+        elif nom == "P3_IN_TRAITEMENTS_ALERTE":
+            parts.append(
+                alertes.filter(pl.col(CLE).is_not_null())
+                .join(cles.select("id_alerte"), on="id_alerte", how="semi")
+                .select(CLE)
+            )
+        else:
+            parts.append(cles.select(CLE))
+    return pl.concat(parts).unique()
+
+
+def r2_hors_transit(frame: pl.LazyFrame, en_transit: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of an expected view or of a stock whose episode is not in transit: the
+    comparison leaves those episodes out (R2: records in transit are never a divergence)."""
+    return frame.join(en_transit.select(CLE), on=CLE, how="anti")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -129,3 +130,54 @@ def test_fingerprints_are_stable_fnv1a_values():
     # FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c: the fingerprint never depends on a library
     assert empreintes(pl.Series(["a"]))[0].startswith(str(0xAF63DC4C8601EC8C))
     assert empreintes(pl.Series(["x", None, "x"])).to_list()[0] == empreintes(pl.Series(["x"]))[0]
+
+
+def test_r2_the_ledger_keeps_the_traced_content_sent_typed_back_per_key(zone, base):
+    from pipelines.envois import contenu_envoye
+
+    emettre(base, zone, SORTIES, N1, _sorties(A, B))
+    emettre(base, zone, SORTIES, N2, _sorties(A, B2))
+    par_nuit = {
+        n: contenu_envoye(base, SORTIES.nom, n).select([*SORTIES.cle, "nuit", "date_sortie"])
+        for n in (N1, N2)
+    }
+    assert par_nuit[N1].rows() == [("AF0000000001", N1, A[2]), ("AF0000000002", N1, B[2])]
+    # the latest content per key: B's correction of N2
+    assert par_nuit[N2].rows() == [("AF0000000001", N1, A[2]), ("AF0000000002", N2, B2[2])]
+    seul_n2 = contenu_envoye(base, SORTIES.nom, N2, apres=N1)
+    assert seul_n2.get_column("id_affectation").to_list() == ["AF0000000002"]
+
+
+def test_the_ledger_never_keeps_a_name_or_a_birth_date(zone, base):
+    import sqlalchemy as sa
+
+    from connectors.tables import emissions
+
+    flux = schemas.flux("P3_IN_AFFECTATIONS")
+    records = pl.DataFrame(
+        [
+            (
+                "AF0000000001",
+                "1234567A",
+                "Lefèvre",
+                "Élodie",
+                dt.date(1992, 3, 1),
+                "75056",
+                "75001",
+                dt.date(2010, 9, 1),
+            )
+        ],
+        schema={c: flux.types_polars[c] for c in flux.colonnes},
+        orient="row",
+    )
+    emettre(base, LocalDropZone(zone.inbox, zone.outbox.parent / "p3b"), flux, N1, records)
+    with base.engine.connect() as conn:
+        (valeurs,) = conn.execute(sa.select(emissions.c.valeurs)).one()
+    assert "Lef" not in valeurs and "lodie" not in valeurs and "1992" not in valeurs
+    assert "75056" not in valeurs  # the commune of residence stays out too
+    assert json.loads(valeurs) == {
+        "id_affectation": "AF0000000001",
+        "id_de": "1234567A",
+        "code_ml": "75001",
+        "date_affectation": "01/09/2010",
+    }

@@ -4,9 +4,10 @@ import dagster as dg
 import polars as pl
 
 import schemas
-from pipelines import rapport
+from pipelines import rapport, rapprochement
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, etat_de_la_nuit
 from pipelines.assets.presentation import cle_sortant, sans_valeurs_dans_les_echecs
+from pipelines.assets.rapprochement import CLE_RAPPROCHEMENT
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from reporting.contenu import ContenuRapport
@@ -44,7 +45,12 @@ def synthese_markdown(contenu: ContenuRapport, dossier: str) -> str:
     group_name="rapports",
     partitions_def=nuits,
     backfill_policy=UNE_NUIT_PAR_RUN,
-    deps=[CLE_COMPLETUDE, CLE_ETATS, *(cle_sortant(f) for f in schemas.SORTANTS)],
+    deps=[
+        CLE_COMPLETUDE,
+        CLE_ETATS,
+        CLE_RAPPROCHEMENT,
+        *(cle_sortant(f) for f in schemas.SORTANTS),
+    ],
     description=(
         "The reconciliation report of the night for analysts, in French: anomalies.csv, "
         "indicateurs.csv, etats.parquet, rapport.xlsx and rapport.html in reports/AAAA-MM-JJ/. "
@@ -72,6 +78,9 @@ def rapport_de_nuit(
     nuit = nuit_de(context)
     etat = etat_de_la_nuit(passerelle, nuit)
     reglages = passerelle.reglages()
+    rapproches = rapprochement.du_jour(
+        passerelle.database(), etat, reglages.delai_stock_jours, reglages.cache_historique
+    )
     cle = rapport.cle_pseudonymisation() if passerelle.pseudonymiser else None
     produit = rapport.produire(
         passerelle.database(),
@@ -82,6 +91,7 @@ def rapport_de_nuit(
         etat.referentiels,
         cle,
         reglages.cache_emissions,
+        rapproches,
     )
     dossier = str(reglages.reports / nuit.isoformat())
     a = produit.contenu.anomalies

@@ -22,6 +22,7 @@ from rules.anomalies.catalogue import (
 from rules.anomalies.entrees import (
     FLUX_CORRIGEABLES,
     SCHEMA_CORRECTIONS,
+    SCHEMA_DIVERGENCES_STOCK,
     SCHEMA_ENVOYES,
     SCHEMA_FICHIERS,
     SCHEMA_MANQUANTS,
@@ -40,6 +41,7 @@ __all__ = [
     "FLUX_CORRIGEABLES",
     "SCHEMA",
     "SCHEMA_CORRECTIONS",
+    "SCHEMA_DIVERGENCES_STOCK",
     "SCHEMA_ENVOYES",
     "SCHEMA_FICHIERS",
     "SCHEMA_MANQUANTS",

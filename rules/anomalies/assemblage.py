@@ -11,6 +11,7 @@ from rules.anomalies.envois import correction_apres_envoi
 from rules.anomalies.fichiers import anomalies_fichiers
 from rules.anomalies.objectifs import depassement_objectif
 from rules.anomalies.seuils import Seuils
+from rules.anomalies.stocks import anomalies_stock
 from rules.anomalies.suivi import anomalies_suivi
 from rules.etat import Etat
 from rules.indicateurs import Referentiels
@@ -44,6 +45,29 @@ def trier(anomalies: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _stocks(divergences: pl.DataFrame, referentiels: Referentiels) -> list[pl.DataFrame]:
+    """The STOCK_ divergence anomalies of each system's latest stock (R1, R3, R4)."""
+    regions = referentiels.missions_locales.select("code_ml", "code_region")
+    return [
+        anomalies_stock(systeme, lignes, lignes.get_column("fichier")[0], regions)
+        for (systeme,), lignes in divergences.sort("systeme").group_by(
+            "systeme", maintain_order=True
+        )
+    ]
+
+
+def _sans_en_trop_orphelin(anomalies: pl.DataFrame) -> pl.DataFrame:
+    """R3: no STOCK_EPISODE_EN_TROP for a key that raises ACCEPTATION_ORPHELINE the same
+    night (that acceptation is already reported)."""
+    orphelines = anomalies.filter(pl.col("code") == "ACCEPTATION_ORPHELINE").get_column(
+        "id_affectation"
+    )
+    doublon = (pl.col("code") == "STOCK_EPISODE_EN_TROP") & pl.col("id_affectation").is_in(
+        orphelines.implode()
+    )
+    return anomalies.filter(~doublon)
+
+
 def anomalies(
     etat: Etat,
     entrees: EntreesAnomalies,
@@ -63,5 +87,6 @@ def anomalies(
         *anomalies_suivi(etat, e, seuils),
         correction_apres_envoi(etat, e),
         depassement_objectif(etat, referentiels, seuils),
+        *_stocks(e.divergences_stock, referentiels),
     ]
-    return trier(pl.concat([pl.DataFrame(schema=SCHEMA), *parts]))
+    return trier(_sans_en_trop_orphelin(pl.concat([pl.DataFrame(schema=SCHEMA), *parts])))

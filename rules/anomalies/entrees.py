@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from rules.rapprochement import DIVERGENCES_DATEES
+
 SCHEMA_FICHIERS: dict[str, type[pl.DataType]] = {
     "id": pl.Int64,
     "nom": pl.String,
@@ -65,6 +67,10 @@ SCHEMA_ENVOYES: dict[str, type[pl.DataType]] = {
 """What earlier nights sent for those four flows: per (flux, cle), the latest `emissions`
 row of a night before D (its empreinte and nuit)."""
 
+SCHEMA_DIVERGENCES_STOCK = DIVERGENCES_DATEES
+"""The stock divergences of night D (`pipelines.rapprochement.divergences`): for each
+system, those of its latest stock dated ≤ D (R1), empty when no stock was received."""
+
 FLUX_CORRIGEABLES = (
     "P3_IN_SORTIES",
     "P3_IN_ANNULATIONS",
@@ -96,6 +102,7 @@ class EntreesAnomalies:
     motifs_quarantaine: pl.DataFrame = field(default_factory=lambda: vide(SCHEMA_MOTIFS))
     corrections: pl.DataFrame = field(default_factory=lambda: vide(SCHEMA_CORRECTIONS))
     deja_envoyes: pl.DataFrame = field(default_factory=lambda: vide(SCHEMA_ENVOYES))
+    divergences_stock: pl.DataFrame = field(default_factory=lambda: vide(SCHEMA_DIVERGENCES_STOCK))
     emise: bool = True
     """Whether night D's outbound flows are emitted (complete night, or forced partial).
     SORTIE_AUTOMATIQUE is reported with the outbound flows that first carry it: on a night
@@ -109,6 +116,9 @@ class EntreesAnomalies:
             motifs_quarantaine=exiger(self.motifs_quarantaine, SCHEMA_MOTIFS, "motifs_quarantaine"),
             corrections=exiger(self.corrections, SCHEMA_CORRECTIONS, "corrections"),
             deja_envoyes=exiger(self.deja_envoyes, SCHEMA_ENVOYES, "deja_envoyes"),
+            divergences_stock=exiger(
+                self.divergences_stock, SCHEMA_DIVERGENCES_STOCK, "divergences_stock"
+            ),
             emise=self.emise,
         )
 

@@ -1,0 +1,26 @@
+"""emissions valeurs: the traced content sent, for the stock reconciliation
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-08 01:16:06.332255
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("emissions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("valeurs", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("emissions", schema=None) as batch_op:
+        batch_op.drop_column("valeurs")

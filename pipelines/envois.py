@@ -1,0 +1,76 @@
+"""What Passerelle sent, as the stock reconciliation reads it (RULES.md R2).
+
+"The content sent" for a key is the latest content an emitted night ≤ S − délai sent for it:
+read from the emission ledger (`emissions.valeurs`, the traced columns of
+`pipelines.emission.COLONNES_TRACEES`), typed back to the flow's columns. `DUDE_IN_ETATS`
+is a full snapshot that bypasses the ledger: the snapshot a night sent is recomputed from
+the files dated ≤ that night, the state being a pure function of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+import schemas
+from connectors.database import Database
+from connectors.tables import emissions, nuits
+from pipelines.emission import SNAPSHOTS, tracees
+from rules.rapprochement import FLUX_ENVOYES
+
+SCHEMA_LIGNES = {"cle": pl.String, "nuit": pl.Date, "valeurs": pl.String}
+
+
+def _typees(lignes: pl.DataFrame, flux: schemas.Flux) -> pl.DataFrame:
+    """(cle, nuit, and the traced columns typed as in the flow) from the ledger's JSON."""
+    colonnes = tracees(flux)
+    types = flux.types_polars
+
+    def typer(c: str) -> pl.Expr:
+        texte = pl.col("_v").struct.field(c).replace("", None)
+        if c in flux.dates:
+            return texte.str.to_date(flux.date_format, strict=False).alias(c)
+        return texte.cast(types[c]).alias(c)
+
+    decodees = lignes.with_columns(
+        pl.col("valeurs")
+        .fill_null("{}")
+        .str.json_decode(pl.Struct({c: pl.String for c in colonnes}))
+        .alias("_v")
+    )
+    return decodees.select("cle", "nuit", *(typer(c) for c in colonnes))
+
+
+def contenu_envoye(
+    db: Database, flux: str, jusqu_au: dt.date, apres: dt.date | None = None
+) -> pl.DataFrame:
+    """Per key, the latest content the nights ≤ `jusqu_au` (and after `apres` when given)
+    sent in `flux` (cle, nuit, the traced columns), sorted by key."""
+    query = (
+        sa.select(emissions.c.cle, emissions.c.nuit, emissions.c.valeurs)
+        .where(emissions.c.flux == flux)
+        .where(emissions.c.nuit <= jusqu_au)
+    )
+    if apres is not None:
+        query = query.where(emissions.c.nuit > apres)
+    lignes = db.lire(query, SCHEMA_LIGNES)
+    dernieres = lignes.sort("nuit").group_by("cle", maintain_order=True).last().sort("cle")
+    return _typees(dernieres, schemas.flux(flux))
+
+
+def contenus_envoyes(db: Database, jusqu_au: dt.date) -> dict[str, pl.LazyFrame]:
+    """`contenu_envoye` of every flow the expected views read, except the snapshots."""
+    return {
+        nom: contenu_envoye(db, nom, jusqu_au).lazy()
+        for nom in FLUX_ENVOYES
+        if nom not in SNAPSHOTS
+    }
+
+
+def derniere_nuit_emise(db: Database, jusqu_au: dt.date) -> dt.date | None:
+    """The latest night ≤ `jusqu_au` whose outbound flows were emitted."""
+    query = sa.select(sa.func.max(nuits.c.nuit)).where((nuits.c.nuit <= jusqu_au) & nuits.c.emise)
+    with db.engine.connect() as conn:
+        return conn.execute(query).scalar()

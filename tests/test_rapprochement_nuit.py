@@ -1,0 +1,165 @@
+"""The stock reconciliation in the night (RULES.md R1-R4, R6), end to end through `passerelle run`.
+
+Two young people (tests/fiabilite.py) are affected, accepted and initialised before N1; the
+run of N1 sends them to every system. The stocks of N2 show scripted divergences; later
+nights check that they are listed until a newer stock is compared (R1), with `date_debut`
+the first stock that shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.fiabilite import executer, nuit_simple
+from tests.inbox_builder import deposer
+
+N1, N2, N3, N4 = (dt.date(2010, 10, 4) + dt.timedelta(days=i) for i in range(4))
+A, B, INCONNU = "AF2000000001", "AF2000000002", "AF2000000009"
+
+GIDE_JUSTE = {
+    A: f"{A};2000001A;93002;27/09/2010;01/10/2010;INSCRIT",
+    B: f"{B};2000002B;93002;28/09/2010;01/10/2010;INSCRIT",
+}
+P3_JUSTE = {
+    A: f"{A};2000001A;93002;27/09/2010;01/10/2010;INSCRIT;N",
+    B: f"{B};2000002B;93002;28/09/2010;01/10/2010;INSCRIT;N",
+}
+DUDE_JUSTE = {
+    A: f"{A};2000001A;93002;2010-09-28;ACCOMPAGNEMENT;ACTIF",
+    B: f"{B};2000002B;93002;2010-09-29;ACCOMPAGNEMENT;ACTIF",
+}
+
+
+def _rapport(home: Path, nuit: dt.date, nom: str) -> pl.DataFrame:
+    data = (home / "reports" / nuit.isoformat() / nom).read_bytes()
+    return pl.read_csv(io.BytesIO(data), separator=";", infer_schema=False)
+
+
+def _stock_anomalies(home: Path, nuit: dt.date) -> set[tuple[str, str, str]]:
+    a = _rapport(home, nuit, "anomalies.csv").filter(pl.col("code").str.starts_with("STOCK_"))
+    return set(a.select("code", "id_affectation", "date_debut").iter_rows())
+
+
+def _nuit(inbox: Path, nuit: dt.date, stocks: dict[str, list[str]] | None = None) -> None:
+    nuit_simple(inbox, nuit, None if nuit == N1 else {})
+    for flux, lignes in (stocks or {}).items():
+        deposer(inbox, flux, nuit, lignes)
+
+
+@pytest.fixture(scope="module")
+def quatre_nuits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("rapprochement")
+    inbox = home / "inbox"
+    _nuit(inbox, N1)
+    _nuit(
+        inbox,
+        N2,
+        {
+            # GIDE did not load the initialisation of B, and holds an episode nobody knows
+            "GIDE_STOCK": [
+                GIDE_JUSTE[A],
+                f"{B};2000002B;93002;28/09/2010;;INSCRIT",
+                f"{INCONNU};2000009J;93002;01/10/2010;;INSCRIT",
+            ],
+            # P3 lost the affectation of B and shows A as radié
+            "P3_STOCK": [P3_JUSTE[A].replace(";INSCRIT;", ";RADIE;")],
+            # DUDE did not load the snapshot's état of B
+            "DUDE_STOCK": [
+                DUDE_JUSTE[A],
+                DUDE_JUSTE[B].replace("ACCOMPAGNEMENT;ACTIF", "ENTREE;ACCEPTATION"),
+            ],
+        },
+    )
+    _nuit(inbox, N3)
+    _nuit(
+        inbox,
+        N4,
+        {
+            # GIDE still lacks B's initialisation; the unknown episode is gone
+            "GIDE_STOCK": [GIDE_JUSTE[A], f"{B};2000002B;93002;28/09/2010;;INSCRIT"],
+        },
+    )
+    for nuit in (N1, N2, N3, N4):
+        execution = executer(home, "--date", nuit.isoformat(), inbox=inbox)
+        assert execution.code == 0, execution.sortie
+    return home
+
+
+def test_r3_each_code_is_found_on_the_night_of_the_stock(quatre_nuits: Path):
+    assert _stock_anomalies(quatre_nuits, N2) == {
+        ("STOCK_ECART_DONNEES", B, "2010-10-05"),  # GIDE: date_initialisation
+        ("STOCK_EPISODE_EN_TROP", INCONNU, "2010-10-05"),  # GIDE
+        ("STOCK_ECART_STATUT", A, "2010-10-05"),  # P3
+        ("STOCK_EPISODE_MANQUANT", B, "2010-10-05"),  # P3
+        ("STOCK_ECART_ETAT", B, "2010-10-05"),  # DUDE
+    }
+
+
+def test_r3_rapprochement_csv_names_the_field_and_both_values(quatre_nuits: Path):
+    r = _rapport(quatre_nuits, N2, "rapprochement.csv")
+    ligne = r.filter((pl.col("systeme") == "GIDE") & (pl.col("code") == "STOCK_ECART_DONNEES"))
+    assert ligne.select("id_affectation", "champ", "attendu", "stock", "fichier").row(0) == (
+        B,
+        "date_initialisation",
+        "01/10/2010",
+        "(vide)",
+        "GIDE_STOCK_20101005.csv",
+    )
+    etat = r.filter(pl.col("systeme") == "DUDE").select("champ", "attendu", "stock").row(0)
+    assert etat == ("phase, etat", "ACCOMPAGNEMENT; ACTIF", "ENTREE; ACCEPTATION")
+    en_trop = r.filter(pl.col("code") == "STOCK_EPISODE_EN_TROP")["cause"].to_list()
+    assert en_trop == ["inconnu de Passerelle"]
+    assert set(r.columns) >= {"systeme", "code", "id_affectation", "champ", "attendu", "stock"}
+    assert not {"nom", "prenom", "date_naissance"} & set(r.columns)
+
+
+def test_r1_listed_every_night_until_a_newer_stock_of_that_system(quatre_nuits: Path):
+    assert _stock_anomalies(quatre_nuits, N3) == _stock_anomalies(quatre_nuits, N2)
+    # N4: a newer GIDE stock replaces GIDE's divergences; P3's and DUDE's still stand,
+    # and B's date_initialisation, still missing, keeps the date of the first stock
+    assert _stock_anomalies(quatre_nuits, N4) == {
+        ("STOCK_ECART_DONNEES", B, "2010-10-05"),
+        ("STOCK_ECART_STATUT", A, "2010-10-05"),
+        ("STOCK_EPISODE_MANQUANT", B, "2010-10-05"),
+        ("STOCK_ECART_ETAT", B, "2010-10-05"),
+    }
+    r = _rapport(quatre_nuits, N4, "rapprochement.csv")
+    assert set(zip(r["systeme"], r["date_stock"], strict=True)) == {
+        ("GIDE", "2010-10-07"),
+        ("P3", "2010-10-05"),
+        ("DUDE", "2010-10-05"),
+    }
+
+
+def test_r4_the_action_says_who_acts(quatre_nuits: Path):
+    a = _rapport(quatre_nuits, N2, "anomalies.csv").filter(pl.col("code").str.starts_with("STOCK_"))
+    par_code = {c: (s, act) for c, s, act in a.select("code", "systemes", "action").iter_rows()}
+    # GIDE's own episode: GIDE acts; data Passerelle sent (an initialisation): re-send it
+    assert par_code["STOCK_EPISODE_EN_TROP"][0].startswith("GIDE")
+    assert "Donnée propre à Pôle emploi (GIDE)" in par_code["STOCK_EPISODE_EN_TROP"][1]
+    assert "renvoyer" in par_code["STOCK_ECART_DONNEES"][1]
+    assert par_code["STOCK_EPISODE_MANQUANT"][0].startswith("P3")
+
+
+def test_r6_the_taux_de_concordance_per_system(quatre_nuits: Path):
+    from connectors.database import Database
+    from pipelines import etat_nuit, rapprochement
+
+    db = Database(f"sqlite:///{quatre_nuits / 'passerelle.db'}")
+    du_soir = etat_nuit.calculer(db, N2)
+    taux = {
+        x.systeme: x.concordance.filter(pl.col("code_region").is_null())
+        .select("attendus", "en_stock", "concordants", "taux_concordance")
+        .row(0)
+        for x in rapprochement.du_jour(db, du_soir, 1)
+    }
+    assert taux == {
+        "GIDE": (2, 3, 1, pytest.approx(1 / 3)),  # B differs, the unknown one is extra
+        "P3": (2, 1, 0, 0.0),  # A differs, B is missing
+        "DUDE": (2, 2, 1, 0.5),
+    }
