@@ -145,6 +145,9 @@ emissions = sa.Table(
     # record's key and traced columns (`pipelines.emission.COLONNES_TRACEES`): never a name,
     # a birth date or an address. Null for rows written before migration 0004.
     sa.Column("valeurs", sa.Text, nullable=True),
+    # A record the upsert rule would not have sent, written again because the system's
+    # stock showed it lacked that content (RULES.md R5: at most once per content).
+    sa.Column("renvoi", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("flux", "nuit", "cle"),
     sa.Index(None, "flux", "cle"),
 )

@@ -42,8 +42,8 @@ SCHEMA = {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String}
 
 
 def ecrire_lot(db: Database, flux: str, nuit: dt.date, envoi: pl.DataFrame) -> str:
-    """Replace the emissions of (flux, nuit) by `envoi` (cle, empreinte, and valeurs when
-    given) and sign them; returns the new token."""
+    """Replace the emissions of (flux, nuit) by `envoi` (cle, empreinte, and valeurs and
+    renvoi when given) and sign them; returns the new token."""
     with db.engine.begin() as conn:
         conn.execute(
             sa.delete(emissions_lots)
@@ -63,7 +63,7 @@ def ecrire_lot(db: Database, flux: str, nuit: dt.date, envoi: pl.DataFrame) -> s
             pl.lit(nuit).alias("nuit"),
             "cle",
             "empreinte",
-            *(["valeurs"] if "valeurs" in envoi.columns else []),
+            *(c for c in ("valeurs", "renvoi") if c in envoi.columns),
         ),
     )
     jeton = uuid.uuid4().hex

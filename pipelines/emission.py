@@ -60,6 +60,7 @@ class Emission:
     modifies: int  # keys sent before with another content
     sha256: str
     non_conformes: int  # rows of the file that fail the flow's schema (then nothing is sent)
+    renvoyes: int = 0  # records sent again because a stock showed them lacking (R5)
 
 
 # The columns of the content sent that the emission ledger keeps (`emissions.valeurs`), for
@@ -106,15 +107,11 @@ def precedentes(db: Database, flux: Flux, nuit: dt.date, cache: Path | None = No
     return cache_emissions.derniers_envois(db, flux.nom, nuit, cache).drop("nuit")
 
 
-def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataFrame:
-    """The records to write on the night: new keys and changed contents.
-
-    `records` are all the records that exist as of the night (typed, the flow's columns);
-    `deja` is what earlier nights sent, from `precedentes`. Adds the columns `cle`,
-    `valeurs`, `empreinte` and `nouveau` (the key was never sent).
-    """
+def marquer(records: pl.DataFrame, flux: Flux) -> pl.DataFrame:
+    """The records with their key (`cle`), traced values (`valeurs`) and content
+    fingerprint (`empreinte`), as the emission ledger records them."""
     rendu = _rendu(records, flux)
-    marked = pl.concat(
+    return pl.concat(
         [
             records,
             rendu.select("cle", "valeurs"),
@@ -122,6 +119,16 @@ def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataF
         ],
         how="horizontal",
     )
+
+
+def a_emettre(records: pl.DataFrame, flux: Flux, deja: pl.DataFrame) -> pl.DataFrame:
+    """The records to write on the night: new keys and changed contents.
+
+    `records` are all the records that exist as of the night (typed, the flow's columns);
+    `deja` is what earlier nights sent, from `precedentes`. Adds the columns `cle`,
+    `valeurs`, `empreinte` and `nouveau` (the key was never sent).
+    """
+    marked = marquer(records, flux)
     return (
         marked.join(deja.rename({"empreinte": "_avant"}), on="cle", how="left")
         .filter(pl.col("_avant").is_null() | (pl.col("_avant") != pl.col("empreinte")))
@@ -137,14 +144,24 @@ def emettre(
     nuit: dt.date,
     records: pl.DataFrame,
     cache: Path | None = None,
+    renvois: pl.DataFrame | None = None,
 ) -> Emission:
-    """Write the night's file of an outbound flow and remember what it carried."""
+    """Write the night's file of an outbound flow and remember what it carried.
+
+    `renvois` (cle, empreinte): records to send again although the upsert rule would not
+    (RULES.md R5, `pipelines.rapprochement`): each is written when tonight's record of that
+    key still has that content, and recorded in the ledger as a re-send.
+    """
     verifier_colonnes(records, flux)
     if flux.nom in SNAPSHOTS:
-        envoi = records.with_columns(pl.lit(True).alias("nouveau"))
+        envoi = records.with_columns(pl.lit(True).alias("nouveau"), pl.lit(False).alias("renvoi"))
     else:
         envoyes, lots = cache_emissions.lire(db, flux.nom, nuit, cache)
-        envoi = a_emettre(records, flux, envoyes.drop("nuit"))
+        envoi = a_emettre(records, flux, envoyes.drop("nuit")).with_columns(
+            pl.lit(False).alias("renvoi")
+        )
+        if renvois is not None and not renvois.is_empty():
+            envoi = pl.concat([envoi, _renvoyes(records, flux, renvois, envoi)])
     data = ecrire(envoi.select(flux.colonnes), flux)
     ok = Ok.of(data, envoi.height)
     nom = flux.nom_fichier(nuit)
@@ -155,17 +172,33 @@ def emettre(
     if non_conformes == 0:
         zone.deposer(nom, data, ok.render())
     if non_conformes == 0 and flux.nom not in SNAPSHOTS:
-        lot = envoi.select("cle", "empreinte", "valeurs")
+        lot = envoi.select("cle", "empreinte", "valeurs", "renvoi")
         jeton = cache_emissions.ecrire_lot(db, flux.nom, nuit, lot)
         if cache is not None:
             cache_emissions.prolonger(db, flux.nom, nuit, envoyes, lots, lot, jeton, cache)
     nouveaux = int(envoi["nouveau"].sum())
+    renvoyes = int(envoi["renvoi"].sum())
     return Emission(
         flux=flux.nom,
         nom=nom,
         enregistrements=envoi.height,
         nouveaux=nouveaux,
-        modifies=envoi.height - nouveaux,
+        modifies=envoi.height - nouveaux - renvoyes,
         sha256=ok.sha256,
         non_conformes=non_conformes,
+        renvoyes=renvoyes,
+    )
+
+
+def _renvoyes(
+    records: pl.DataFrame, flux: Flux, renvois: pl.DataFrame, envoi: pl.DataFrame
+) -> pl.DataFrame:
+    """The records of `renvois` that still have the content to re-send and that the upsert
+    rule does not already write tonight, marked as re-sends."""
+    return (
+        marquer(records, flux)
+        .join(renvois.select("cle", "empreinte"), on=["cle", "empreinte"], how="semi")
+        .join(envoi.select("cle"), on="cle", how="anti")
+        .with_columns(pl.lit(False).alias("nouveau"), pl.lit(True).alias("renvoi"))
+        .select(envoi.columns)
     )

@@ -20,11 +20,12 @@ from connectors.tables import emissions, nuits
 from pipelines.emission import SNAPSHOTS, tracees
 from rules.rapprochement import FLUX_ENVOYES
 
-SCHEMA_LIGNES = {"cle": pl.String, "nuit": pl.Date, "valeurs": pl.String}
+SCHEMA_LIGNES = {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String, "valeurs": pl.String}
 
 
 def _typees(lignes: pl.DataFrame, flux: schemas.Flux) -> pl.DataFrame:
-    """(cle, nuit, and the traced columns typed as in the flow) from the ledger's JSON."""
+    """(cle, nuit, empreinte, and the traced columns typed as in the flow) from the
+    ledger's JSON."""
     colonnes = tracees(flux)
     types = flux.types_polars
 
@@ -40,16 +41,16 @@ def _typees(lignes: pl.DataFrame, flux: schemas.Flux) -> pl.DataFrame:
         .str.json_decode(pl.Struct({c: pl.String for c in colonnes}))
         .alias("_v")
     )
-    return decodees.select("cle", "nuit", *(typer(c) for c in colonnes))
+    return decodees.select("cle", "nuit", "empreinte", *(typer(c) for c in colonnes))
 
 
 def contenu_envoye(
     db: Database, flux: str, jusqu_au: dt.date, apres: dt.date | None = None
 ) -> pl.DataFrame:
     """Per key, the latest content the nights ≤ `jusqu_au` (and after `apres` when given)
-    sent in `flux` (cle, nuit, the traced columns), sorted by key."""
+    sent in `flux` (cle, nuit, empreinte, the traced columns), sorted by key."""
     query = (
-        sa.select(emissions.c.cle, emissions.c.nuit, emissions.c.valeurs)
+        sa.select(emissions.c.cle, emissions.c.nuit, emissions.c.empreinte, emissions.c.valeurs)
         .where(emissions.c.flux == flux)
         .where(emissions.c.nuit <= jusqu_au)
     )
@@ -74,3 +75,18 @@ def derniere_nuit_emise(db: Database, jusqu_au: dt.date) -> dt.date | None:
     query = sa.select(sa.func.max(nuits.c.nuit)).where((nuits.c.nuit <= jusqu_au) & nuits.c.emise)
     with db.engine.connect() as conn:
         return conn.execute(query).scalar()
+
+
+SCHEMA_RENVOIS = {"flux": pl.String, "cle": pl.String, "empreinte": pl.String, "nuit": pl.Date}
+
+
+def renvois(db: Database, flux: list[str], avant: dt.date) -> pl.DataFrame:
+    """The re-sends (R5) the nights before `avant` made in those flows: flux, cle,
+    empreinte (the content re-sent), nuit."""
+    query = (
+        sa.select(emissions.c.flux, emissions.c.cle, emissions.c.empreinte, emissions.c.nuit)
+        .where(emissions.c.flux.in_(flux))
+        .where(emissions.c.renvoi)
+        .where(emissions.c.nuit < avant)
+    )
+    return db.lire(query, SCHEMA_RENVOIS)

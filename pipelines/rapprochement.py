@@ -28,7 +28,7 @@ import sqlalchemy as sa
 import schemas
 from connectors.database import Database
 from connectors.tables import APPLIQUE, fichiers, quarantaine_contenu
-from pipelines import envois, etat_nuit
+from pipelines import emission, envois, etat_nuit
 from pipelines.emission import SNAPSHOTS
 from pipelines.etat_nuit import ResultatEtat
 from rules import rapprochement as r
@@ -51,6 +51,7 @@ class Rapprochement:
     date_stock: dt.date
     divergences: pl.DataFrame  # SCHEMA_DIVERGENCES, sorted by code then key
     concordance: pl.DataFrame  # rules.rapprochement.CONCORDANCE: national row, then regions
+    renvois: pl.DataFrame  # rules.rapprochement.RENVOIS: R5, the records re-sent for it
     duree_s: float
 
 
@@ -101,10 +102,16 @@ def _instantane(etat: ResultatEtat) -> pl.LazyFrame:
     return etat.etat.episodes.lazy().select(schemas.flux("DUDE_IN_ETATS").colonnes)
 
 
-def _comparer(
-    db: Database, systeme: str, stock: Stock, delai: int, etat_au: EtatAu
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """R2, R3 and R6 for one stock: (divergences without date_debut, concordance)."""
+@dataclass(frozen=True)
+class Comparaison:
+    divergences: pl.DataFrame  # rules.rapprochement.DIVERGENCES
+    concordance: pl.DataFrame
+    sur_s: ResultatEtat  # the state on the stock's date
+    envoye: dict[str, pl.LazyFrame]  # the content sent by the nights ≤ S − délai
+
+
+def _comparer(db: Database, systeme: str, stock: Stock, delai: int, etat_au: EtatAu) -> Comparaison:
+    """R2, R3 and R6 for one stock (divergences without date_debut)."""
     s = stock.date
     charge = s - dt.timedelta(days=delai)
     # The run of night S sends after the extraction of the stock dated S: what it sends is
@@ -150,7 +157,43 @@ def _comparer(
     )
     regions = sur_s.referentiels.missions_locales.lazy()
     concordance = r.r6_concordance(systeme, attendu, en_stock, divergences, regions)
-    return divergences, concordance
+    return Comparaison(divergences, concordance, sur_s, envoye)
+
+
+def _renvois(
+    db: Database, systeme: str, stock: Stock, c: Comparaison, nuit: dt.date
+) -> pl.DataFrame:
+    """R5 for the stock compared on night D (`rules.rapprochement.RENVOIS`)."""
+    a_renvoyer = r.r5_a_renvoyer(
+        systeme, c.divergences, c.sur_s.etat.alertes.lazy(), c.envoye, stock.date
+    )
+    noms = sorted(set(a_renvoyer.get_column("flux")))
+    if not noms:
+        return pl.DataFrame(schema=r.RENVOIS)
+    envoyes = pl.concat(
+        [c.envoye[f].select(pl.lit(f).alias("flux"), "cle", "empreinte").collect() for f in noms]
+    )
+    actuels = []
+    for f in noms:
+        flux = schemas.flux(f)
+        premiers = a_renvoyer.filter(pl.col("flux") == f).select(
+            pl.col("cle").str.split("|").list.first()
+        )
+        records = c.sur_s.enregistrements[f].filter(
+            pl.col(flux.cle[0]).cast(pl.String).is_in(premiers.to_series().implode())
+        )
+        actuels.append(
+            emission.marquer(records, flux).select(pl.lit(f).alias("flux"), "cle", "empreinte")
+        )
+    return r.r5_renvois(
+        a_renvoyer, envoyes, pl.concat(actuels), envois.renvois(db, noms, nuit), stock.date, nuit
+    )
+
+
+def _avec_renvoi(divergences: pl.DataFrame, renvois: pl.DataFrame) -> pl.DataFrame:
+    """Each divergence with the night that re-sent its content (the latest, if several)."""
+    par_divergence = renvois.group_by(CLE, "code").agg(pl.col("renvoi").max())
+    return divergences.join(par_divergence, on=[CLE, "code"], how="left")
 
 
 def _identite(divergences: pl.DataFrame) -> pl.Series:
@@ -174,7 +217,7 @@ def _date_debut(
     suivies = _identite(divergences)
     debut = divergences.with_columns(pl.lit(stocks[0].date).alias("date_debut"))
     for plus_ancien in stocks[1:]:
-        anciennes, _ = _comparer(db, systeme, plus_ancien, delai, etat_au)
+        anciennes = _comparer(db, systeme, plus_ancien, delai, etat_au).divergences
         suivies = suivies.filter(suivies.is_in(_identite(anciennes).implode()))
         if suivies.is_empty():
             break
@@ -212,8 +255,16 @@ def rapprocher(db: Database, nuit: dt.date, delai: int, etat_au: EtatAu) -> list
         if not stocks:
             continue
         debut = time.perf_counter()
-        divergences, concordance = _comparer(db, systeme, stocks[0], delai, etat_au)
-        avec_debut = _date_debut(db, systeme, divergences, stocks, delai, etat_au)
+        comparaison = _comparer(db, systeme, stocks[0], delai, etat_au)
+        renvois = _renvois(db, systeme, stocks[0], comparaison, nuit)
+        avec_debut = _date_debut(
+            db,
+            systeme,
+            _avec_renvoi(comparaison.divergences, renvois),
+            stocks,
+            delai,
+            etat_au,
+        )
         resultats.append(
             Rapprochement(
                 systeme=systeme,
@@ -223,7 +274,8 @@ def rapprocher(db: Database, nuit: dt.date, delai: int, etat_au: EtatAu) -> list
                     pl.lit(stocks[0].nom).alias("fichier"),
                     pl.lit(stocks[0].date).alias("date_stock"),
                 ).select([pl.col(c).cast(t) for c, t in SCHEMA_DIVERGENCES.items()]),
-                concordance=concordance,
+                concordance=comparaison.concordance,
+                renvois=renvois,
                 duree_s=time.perf_counter() - debut,
             )
         )
@@ -270,3 +322,16 @@ def du_jour(
 
         _DERNIER[cle] = rapprocher(db, nuit, delai, etat_au)
     return _DERNIER[cle]
+
+
+def a_renvoyer(rapprochements: list[Rapprochement], flux: str, nuit: dt.date) -> pl.DataFrame:
+    """(cle, empreinte): what the run of night D re-sends in `flux` (R5: the stocks dated D
+    showed the system lacks that content); empty on other nights."""
+    parts = [
+        x.renvois.filter(pl.col("a_envoyer") & (pl.col("flux") == flux)).select("cle", "empreinte")
+        for x in rapprochements
+        if x.date_stock == nuit
+    ]
+    return pl.concat(
+        [pl.DataFrame(schema={"cle": pl.String, "empreinte": pl.String}), *parts]
+    ).unique(maintain_order=True)

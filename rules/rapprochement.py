@@ -79,6 +79,7 @@ DIVERGENCES_DATEES = {
     "fichier": pl.String,
     "date_stock": pl.Date,
     "date_debut": pl.Date,
+    "renvoi": pl.Date,  # R5: the night that re-sent the content (null: nothing re-sent)
 }
 
 
@@ -424,3 +425,155 @@ def r2_hors_transit(frame: pl.LazyFrame, en_transit: pl.LazyFrame) -> pl.LazyFra
     """The rows of an expected view or of a stock whose episode is not in transit: the
     comparison leaves those episodes out (R2: records in transit are never a divergence)."""
     return frame.join(en_transit.select(CLE), on=CLE, how="anti")
+
+
+# Fields of P3_STOCK that come from P3_IN_AFFECTATIONS (R5: that record is re-sent).
+CHAMPS_AFFECTATION_P3 = ("id_de", "code_ml", "date_affectation")
+
+A_RENVOYER = {"flux": pl.String, "cle": pl.String, CLE: pl.String, "code": pl.String}
+
+
+def _champ_parmi(champs: tuple[str, ...]) -> pl.Expr:
+    return (
+        pl.col("champ")
+        .fill_null("")
+        .str.split(", ")
+        .list.eval(pl.element().is_in(list(champs)))
+        .list.any()
+    )
+
+
+def _par_episode(
+    divergences: pl.LazyFrame, condition: pl.Expr, envoye: pl.LazyFrame, flux: str
+) -> pl.LazyFrame:
+    """The `flux` records sent for the episodes of the divergences that meet `condition`."""
+    return (
+        divergences.filter(condition)
+        .select(CLE, "code")
+        .join(envoye.select("cle", CLE), on=CLE)
+        .select(pl.lit(flux).alias("flux"), "cle", CLE, "code")
+    )
+
+
+def r5_a_renvoyer(
+    systeme: str,
+    divergences: pl.DataFrame,
+    alertes: pl.LazyFrame,
+    envoye: Mapping[str, pl.LazyFrame],
+    s: dt.date,
+) -> pl.DataFrame:
+    """R5: which records sent carry the content the stock of P3 or GIDE shows lacking
+    (flux, cle, id_affectation, code), one row per record and divergence:
+
+    - P3: a missing episode, or a difference on its id_de, code_ml or date_affectation: its
+      P3_IN_AFFECTATIONS record; statut: the P3_IN_STATUTS record expected (latest
+      date_effet ≤ S); alerte_en_cours O instead of N: the P3_IN_TRAITEMENTS_ALERTE records
+      of the episode's alerts; an episode P3 keeps open: its P3_IN_SORTIES or
+      P3_IN_ANNULATIONS record;
+    - GIDE: date_initialisation: GIDE_IN_INITIALISATIONS; an episode GIDE keeps open after
+      its S1/S2 sortie was sent: GIDE_IN_SORTIES.
+
+    Nothing for DUDE (its snapshot is complete every night) nor for a system's own data.
+    """
+    d = divergences.lazy()
+    code = pl.col("code")
+    parts = [pl.LazyFrame(schema=A_RENVOYER)]
+    if systeme == "P3":
+        affectation = (code == MANQUANT) | (
+            (code == ECART_DONNEES) & _champ_parmi(CHAMPS_AFFECTATION_P3)
+        )
+        parts.append(
+            _par_episode(d, affectation, envoye["P3_IN_AFFECTATIONS"], "P3_IN_AFFECTATIONS")
+        )
+        statut_attendu = (
+            envoye["P3_IN_STATUTS"]
+            .filter(pl.col("date_effet") <= s)
+            .sort("date_effet")
+            .group_by("id_de")
+            .agg(pl.col("cle").last())
+        )
+        parts.append(
+            d.filter(code == CODE_DU_CHAMP["statut"])
+            .select(CLE, "id_de", "code")
+            .join(statut_attendu, on="id_de")
+            .select(pl.lit("P3_IN_STATUTS").alias("flux"), "cle", CLE, "code")
+        )
+        traitements = (
+            alertes.filter(pl.col(CLE).is_not_null())
+            .select(CLE, "id_alerte")
+            .join(envoye["P3_IN_TRAITEMENTS_ALERTE"].select("cle", "id_alerte"), on="id_alerte")
+        )
+        parts.append(
+            _par_episode(
+                d,
+                (code == CODE_DU_CHAMP["alerte_en_cours"]) & (pl.col("stock") == "O"),
+                traitements,
+                "P3_IN_TRAITEMENTS_ALERTE",
+            )
+        )
+        for fin in FINS_ENVOYEES["P3"]:
+            parts.append(_par_episode(d, code == EN_TROP, envoye[fin], fin))
+    elif systeme == "GIDE":
+        initialisation = (code == ECART_DONNEES) & _champ_parmi(("date_initialisation",))
+        parts.append(
+            _par_episode(
+                d, initialisation, envoye["GIDE_IN_INITIALISATIONS"], "GIDE_IN_INITIALISATIONS"
+            )
+        )
+        parts.append(_par_episode(d, code == EN_TROP, envoye["GIDE_IN_SORTIES"], "GIDE_IN_SORTIES"))
+    return (
+        pl.concat([p.select([pl.col(c).cast(t) for c, t in A_RENVOYER.items()]) for p in parts])
+        .unique()
+        .sort("flux", "cle", "code")
+        .collect()
+    )
+
+
+RENVOIS = {
+    **A_RENVOYER,
+    "empreinte": pl.String,  # the content sent (and re-sent)
+    "renvoi": pl.Date,  # the night that re-sent that content (null: not re-sent)
+    "a_envoyer": pl.Boolean,  # re-sent by the run of this night
+}
+
+
+def r5_renvois(
+    a_renvoyer: pl.DataFrame,
+    envoyes: pl.DataFrame,
+    actuels: pl.DataFrame,
+    anterieurs: pl.DataFrame,
+    s: dt.date,
+    d: dt.date,
+) -> pl.DataFrame:
+    """R5, at most once per content: for each record of `a_renvoyer` (`r5_a_renvoyer` on the
+    stock dated S, compared on night D), the content sent (`envoyes`: flux, cle, empreinte,
+    the latest a night ≤ S − délai sent) and the night that re-sent it:
+
+    - a night before D already re-sent that content (`anterieurs`: flux, cle, empreinte,
+      nuit): that night, and nothing again (before S: "renvoyé sans effet");
+    - else, on the night of the stock (D = S), when tonight's record (`actuels`: flux, cle,
+      empreinte) still has that content: S, and `a_envoyer` (the upsert rule sends a
+      changed content anyway, a record gone is not re-sent).
+    """
+    deja = anterieurs.group_by("flux", "cle", "empreinte").agg(pl.col("nuit").max())
+    return (
+        a_renvoyer.join(envoyes.select("flux", "cle", "empreinte"), on=["flux", "cle"])
+        .join(deja, on=["flux", "cle", "empreinte"], how="left")
+        .join(
+            actuels.select("flux", "cle", pl.col("empreinte").alias("_actuelle")),
+            on=["flux", "cle"],
+            how="left",
+        )
+        .with_columns(
+            (
+                pl.col("nuit").is_null()
+                & pl.lit(s == d)
+                & (pl.col("_actuelle") == pl.col("empreinte")).fill_null(False)
+            ).alias("a_envoyer")
+        )
+        .with_columns(
+            pl.when(pl.col("a_envoyer")).then(pl.lit(s)).otherwise(pl.col("nuit")).alias("renvoi")
+        )
+        .select([pl.col(c).cast(t) for c, t in RENVOIS.items()])
+        .sort("flux", "cle", "code")
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+import schemas
 from tests.fiabilite import executer, nuit_simple
 from tests.inbox_builder import deposer
 
@@ -142,7 +143,9 @@ def test_r4_the_action_says_who_acts(quatre_nuits: Path):
     # GIDE's own episode: GIDE acts; data Passerelle sent (an initialisation): re-send it
     assert par_code["STOCK_EPISODE_EN_TROP"][0].startswith("GIDE")
     assert "Donnée propre à Pôle emploi (GIDE)" in par_code["STOCK_EPISODE_EN_TROP"][1]
-    assert "renvoyer" in par_code["STOCK_ECART_DONNEES"][1]
+    assert "renvoyée automatiquement" in par_code["STOCK_ECART_DONNEES"][1]
+    # a status P3 shows that no record sent carries (INSCRIT by default): a human looks
+    assert "sans renvoi automatique possible" in par_code["STOCK_ECART_STATUT"][1]
     assert par_code["STOCK_EPISODE_MANQUANT"][0].startswith("P3")
 
 
@@ -163,3 +166,82 @@ def test_r6_the_taux_de_concordance_per_system(quatre_nuits: Path):
         "P3": (2, 1, 0, 0.0),  # A differs, B is missing
         "DUDE": (2, 2, 1, 0.5),
     }
+
+
+def _lignes(home: Path, dossier: str, flux: str, nuit: dt.date) -> list[str]:
+    f = schemas.flux(flux)
+    data = (home / "outbox" / dossier / f.nom_fichier(nuit)).read_bytes()
+    return data.decode(f.encoding).splitlines()[1:]
+
+
+def test_r5_the_night_of_the_stock_resends_what_the_system_lacks(quatre_nuits: Path):
+    # P3 lost B: its affectation goes out again, identity included (P3's contract)
+    assert _lignes(quatre_nuits, "p3", "P3_IN_AFFECTATIONS", N2) == [
+        f"{B};2000002B;Essai;Bruno;03/11/1990;93048;93002;28/09/2010"
+    ]
+    # GIDE lacks B's initialisation: the record sent on N1 goes out again
+    assert _lignes(quatre_nuits, "gide", "GIDE_IN_INITIALISATIONS", N2) == [
+        f"{B};2000002B;93002;01/10/2010;COLLECTIF"
+    ]
+    # the upsert rule alone would have sent nothing on N2 (nothing changed since N1)
+    assert _lignes(quatre_nuits, "p3", "P3_IN_AFFECTATIONS", N3) == []
+    a = _rapport(quatre_nuits, N2, "anomalies.csv").filter(
+        pl.col("code") == "STOCK_EPISODE_MANQUANT"
+    )
+    assert a["message"][0].endswith("Passerelle le renvoie la nuit du 05/10/2010.")
+    assert a["action"][0].startswith("Donnée envoyée par Passerelle, renvoyée automatiquement")
+
+
+def test_r5_a_content_is_resent_at_most_once(quatre_nuits: Path):
+    # N4's GIDE stock still lacks B's initialisation: nothing is re-sent, a human acts
+    assert _lignes(quatre_nuits, "gide", "GIDE_IN_INITIALISATIONS", N4) == []
+    a = _rapport(quatre_nuits, N4, "anomalies.csv").filter(
+        (pl.col("code") == "STOCK_ECART_DONNEES") & pl.col("systemes").str.starts_with("GIDE")
+    )
+    assert a["message"][0].endswith("Renvoyé la nuit du 05/10/2010 sans effet.")
+    assert "déjà renvoyée sans effet" in a["action"][0]
+
+
+def test_r5_resent_files_pass_frictionless(quatre_nuits: Path, tmp_path: Path):
+    from tests.test_nuits_echantillon import _contrat, _frictionless, _package
+
+    fichiers = [
+        quatre_nuits / "outbox" / "p3" / schemas.flux("P3_IN_AFFECTATIONS").nom_fichier(N2),
+        quatre_nuits / "outbox" / "gide" / schemas.flux("GIDE_IN_INITIALISATIONS").nom_fichier(N2),
+    ]
+    rapport = _frictionless(_package(fichiers, _contrat()), tmp_path)
+    assert rapport["valid"], [t["errors"][:2] for t in rapport["tasks"]]
+
+
+def test_r5_the_ledger_records_the_resends(quatre_nuits: Path):
+    import sqlalchemy as sa
+
+    from connectors.database import Database
+    from connectors.tables import emissions
+
+    db = Database(f"sqlite:///{quatre_nuits / 'passerelle.db'}")
+    renvois = db.lire(
+        sa.select(emissions.c.flux, emissions.c.nuit, emissions.c.cle).where(emissions.c.renvoi),
+        {"flux": pl.String, "nuit": pl.Date, "cle": pl.String},
+    ).sort("flux")
+    assert renvois.rows() == [
+        ("GIDE_IN_INITIALISATIONS", N2, B),
+        ("P3_IN_AFFECTATIONS", N2, B),
+    ]
+
+
+def test_r5_rerunning_the_night_of_a_stock_after_later_nights_is_byte_identical(
+    quatre_nuits: Path,
+):
+    """Last of the module: it runs N2 again over the four nights."""
+    from tests.echantillon import Execution
+
+    avant = Execution(home=quatre_nuits)
+    sorties, rapports = (
+        avant.empreintes(quatre_nuits / "outbox"),
+        avant.empreintes(quatre_nuits / "reports" / N2.isoformat()),
+    )
+    execution = executer(quatre_nuits, "--date", N2.isoformat(), inbox=quatre_nuits / "inbox")
+    assert execution.code == 0, execution.sortie
+    assert avant.empreintes(quatre_nuits / "outbox") == sorties
+    assert avant.empreintes(quatre_nuits / "reports" / N2.isoformat()) == rapports

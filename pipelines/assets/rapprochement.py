@@ -65,7 +65,8 @@ def synthese(rapproches: list[Rapprochement]) -> dg.TableMetadataValue:
         "before the night, compared episode by episode with what that system should hold. "
         "The metadata give, per system, the stock's date, the episodes expected and found, "
         "the divergences per STOCK_ code and the taux de concordance; the report lists them "
-        "(rapprochement.csv). Re-sending what a system lacks (R5) is not done yet."
+        "(rapprochement.csv). On the night of a stock, what Passerelle sent and the system "
+        "lacks is re-sent by the outbound flows (R5), once per content."
     ),
     kinds={"polars"},
     owners=[EXPLOITATION],
@@ -109,6 +110,7 @@ def rapprochement_des_stocks(
         metadata={
             "stocks": synthese(rapproches),
             "divergences": divergences.height,
+            "renvois": sum(int(x.renvois["a_envoyer"].sum()) for x in rapproches),
             "delai_jours": reglages.delai_stock_jours,
             "duree_s": round(sum(x.duree_s for x in rapproches), 2),
         },

@@ -8,13 +8,14 @@ the written bytes against the flow's schema, as the receiving system will.
 import dagster as dg
 
 import schemas
-from pipelines import completude, emission
+from pipelines import completude, emission, rapprochement
 from pipelines.assets.cotraitance import CLE_COMPLETUDE, CLE_ETATS, etat_de_la_nuit
 from pipelines.assets.presentation import (
     cle_sortant,
     groupe_sortant,
     sans_valeurs_dans_les_echecs,
 )
+from pipelines.assets.rapprochement import CLE_RAPPROCHEMENT
 from pipelines.partitions import UNE_NUIT_PAR_RUN, nuit_de, nuits
 from pipelines.resources import PasserelleResource
 from schemas.contract import Flux
@@ -28,14 +29,14 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         group_name=groupe_sortant(flux),
         partitions_def=nuits,
         backfill_policy=UNE_NUIT_PAR_RUN,
-        deps=[CLE_COMPLETUDE, CLE_ETATS],
+        deps=[CLE_COMPLETUDE, CLE_ETATS, CLE_RAPPROCHEMENT],
         description=(
             f"{flux.nom} sent to {flux.systeme.nom}: {flux.description} "
             + (
                 "Full snapshot every night."
                 if flux.nom in emission.SNAPSHOTS
                 else "Upserts: a record goes out the first night it exists and again only "
-                "when it changes."
+                "when it changes, or once when a stock shows the system lacks it (R5)."
             )
             + f" Written to outbox/{flux.dossier_sortant}/ with its .ok, only for a complete "
             "night (or one forced partial); the same night run again writes the same bytes."
@@ -77,17 +78,23 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
             )
         zone = passerelle.depot().zone(flux.systeme.nom)
         etat = etat_de_la_nuit(passerelle, nuit)
+        reglages = passerelle.reglages()
+        rapproches = rapprochement.du_jour(
+            db, etat, reglages.delai_stock_jours, reglages.cache_historique
+        )
         resultat = emission.emettre(
             db,
             zone,
             flux,
             nuit,
             etat.enregistrements[flux.nom],
-            passerelle.reglages().cache_emissions,
+            reglages.cache_emissions,
+            renvois=rapprochement.a_renvoyer(rapproches, flux.nom, nuit),
         )
         context.log.info(
             f"{resultat.nom} : {resultat.enregistrements} enregistrements "
-            f"({resultat.nouveaux} nouveaux, {resultat.modifies} modifiés)"
+            f"({resultat.nouveaux} nouveaux, {resultat.modifies} modifiés, "
+            f"{resultat.renvoyes} renvoyés)"
         )
         return dg.MaterializeResult(
             metadata={
@@ -96,6 +103,7 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
                 "enregistrements": resultat.enregistrements,
                 "nouveaux": resultat.nouveaux,
                 "modifies": resultat.modifies,
+                "renvoyes": resultat.renvoyes,
                 "sha256": resultat.sha256,
             },
             check_results=[

@@ -1,15 +1,16 @@
 """The STOCK_* divergence anomalies (RULES.md R3, R4), from `rules.rapprochement` rows.
 
 `systemes` starts with the system whose stock shows the divergence, `fichier` is that stock;
-the action says who acts (R4): a divergence on the system's own data asks that system to act,
-one on data Passerelle sent asks for that content to be sent again.
+the action says who acts (R4): a divergence on the system's own data asks that system to act;
+one on data Passerelle sent is re-sent by Passerelle (R5), and once a re-send has failed (a
+later stock still lacks that content) a human must act.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from rules.anomalies.lignes import cle, lignes, texte, vide
+from rules.anomalies.lignes import cle, jj, lignes, texte, vide
 
 # Fields each system holds as its own data (R2, "own"); every other compared field was sent.
 PROPRES = {
@@ -42,7 +43,27 @@ def _propre(systeme: str) -> pl.Expr:
     return pl.when(episode).then(pl.lit(systeme in EPISODES_PROPRES)).otherwise(tous_propres)
 
 
+def _sans_effet() -> pl.Expr:
+    """R5: the content was re-sent by a night before this stock, which still lacks it."""
+    return pl.col("renvoi") < pl.col("date_stock")
+
+
+def _suite_renvoi() -> pl.Expr:
+    """What the message adds when the content was re-sent (R5)."""
+    return (
+        pl.when(pl.col("renvoi").is_null())
+        .then(pl.lit(""))
+        .when(_sans_effet())
+        .then(texte(" Renvoyé la nuit du ", jj("renvoi"), " sans effet."))
+        .otherwise(texte(" Passerelle le renvoie la nuit du ", jj("renvoi"), "."))
+    )
+
+
 def _message(systeme: str) -> pl.Expr:
+    return pl.concat_str(_constat(systeme), _suite_renvoi())
+
+
+def _constat(systeme: str) -> pl.Expr:
     stock = f"Le stock de {LIBELLES[systeme]}"
     code = pl.col("code")
     return (
@@ -80,10 +101,29 @@ def _action(systeme: str) -> pl.Expr:
             " chargement de l'instantané (rien n'est renvoyé, il est complet chaque nuit)."
         )
     else:
-        envoyee = pl.lit(
-            f"Donnée envoyée par Passerelle : l'enregistrement est à renvoyer à {libelle} ;"
-            " si un renvoi est resté sans effet, l'exploitation vérifie le chargement avec"
-            f" {libelle}."
+        envoyee = (
+            pl.when(pl.col("renvoi").is_null())
+            .then(
+                pl.lit(
+                    "Donnée envoyée par Passerelle, sans renvoi automatique possible (aucun"
+                    " enregistrement envoyé ne la porte telle quelle) : l'exploitation vérifie"
+                    f" la fiche avec {libelle}."
+                )
+            )
+            .when(_sans_effet())
+            .then(
+                pl.lit(
+                    f"Donnée envoyée par Passerelle et déjà renvoyée sans effet : l'exploitation"
+                    f" vérifie avec {libelle} pourquoi l'enregistrement n'est pas chargé (il ne"
+                    " sera plus renvoyé automatiquement)."
+                )
+            )
+            .otherwise(
+                pl.lit(
+                    f"Donnée envoyée par Passerelle, renvoyée automatiquement à {libelle} :"
+                    " rien à faire si le prochain stock la contient."
+                )
+            )
         )
     propre = pl.lit(
         f"Donnée propre à {libelle} : {libelle} renvoie les lignes manquantes en correction"
@@ -96,12 +136,20 @@ def anomalies_stock(
     systeme: str, divergences: pl.DataFrame, fichier: str, regions: pl.DataFrame
 ) -> pl.DataFrame:
     """The anomaly rows of one system's divergences (`rules.rapprochement.r3_divergences`
-    rows plus `date_debut`, the first of the consecutive stocks that show each one)."""
+    rows plus `date_debut`, the first of the consecutive stocks that show each one, and,
+    when known, `date_stock` and `renvoi`, the night that re-sent the content: R5)."""
     if divergences.is_empty():
         return vide()
-    frame = divergences.join(
-        regions.select("code_ml", "code_region"), on="code_ml", how="left"
-    ).with_columns(pl.lit(fichier).alias("fichier"))
+    manque = {"date_stock": pl.Date, "renvoi": pl.Date}
+    frame = (
+        divergences.with_columns(
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in manque.items()
+            if c not in divergences.columns
+        )
+        .join(regions.select("code_ml", "code_region"), on="code_ml", how="left")
+        .with_columns(pl.lit(fichier).alias("fichier"))
+    )
     return pl.concat(
         [
             lignes(

@@ -8,6 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import schemas
 from rules.rapprochement import r3_divergences, r6_concordance
 from tests.rules.stocks_exemples import REGIONS, SANS_CAUSE, VIDE, stock
 
@@ -276,3 +277,124 @@ def test_r2_dude_instantane_envoye_et_derniere_acceptation():
     )
     a = r2_attendu_dude(acceptations, _envoye(DUDE_IN_ETATS=etats), S).collect()
     assert a.rows() == [(AF1, "1234567A", "75001", dt.date(2010, 10, 3), "ENTREE", "ACCEPTATION")]
+
+
+# R5: which records carry the content a stock lacks, and at most one re-send per content.
+
+S5 = dt.date(2010, 10, 5)
+
+
+def _envoyes_r5(**frames: list[dict]) -> dict[str, pl.LazyFrame]:
+    from rules.rapprochement import FLUX_ENVOYES
+
+    vides = {f: [] for f in FLUX_ENVOYES}
+    out = {}
+    for nom, lignes in {**vides, **frames}.items():
+        f = schemas.flux(nom)
+        types = {"cle": pl.String, "nuit": pl.Date, "empreinte": pl.String, **f.types_polars}
+        out[nom] = pl.DataFrame(
+            [{c: ligne.get(c) for c in types} for ligne in lignes], schema=types
+        ).lazy()
+    return out
+
+
+ALERTES = pl.DataFrame(
+    {"id_alerte": ["AL0000000001"], "id_affectation": [AF1], "date_alerte": [dt.date(2010, 9, 1)]}
+).lazy()
+
+
+def test_r5_p3_ce_qui_manque_vient_des_enregistrements_envoyes():
+    from rules.rapprochement import r5_a_renvoyer
+
+    a = stock("P3", {"id_affectation": AF1, "statut": "RADIE"}, {"id_affectation": AF2})
+    s = stock("P3", {"id_affectation": AF1, "alerte_en_cours": "O"}, {"id_affectation": AF3})
+    envoye = _envoyes_r5(
+        P3_IN_AFFECTATIONS=[
+            {"cle": AF1, "id_affectation": AF1},
+            {"cle": AF2, "id_affectation": AF2},
+        ],
+        P3_IN_STATUTS=[
+            {"cle": "1234567A|01/09/2010", "id_de": "1234567A", "date_effet": dt.date(2010, 9, 1)},
+            {"cle": "1234567A|01/10/2010", "id_de": "1234567A", "date_effet": dt.date(2010, 10, 1)},
+            {"cle": "1234567A|09/10/2010", "id_de": "1234567A", "date_effet": dt.date(2010, 10, 9)},
+        ],
+        P3_IN_TRAITEMENTS_ALERTE=[{"cle": "AL0000000001", "id_alerte": "AL0000000001"}],
+        P3_IN_SORTIES=[{"cle": AF3, "id_affectation": AF3}],
+    )
+    r = r5_a_renvoyer("P3", _r3("P3", a, s), ALERTES, envoye, S5)
+    assert r.select("flux", "cle", "code").rows() == [
+        ("P3_IN_AFFECTATIONS", AF2, "STOCK_EPISODE_MANQUANT"),
+        ("P3_IN_SORTIES", AF3, "STOCK_EPISODE_EN_TROP"),  # P3 keeps open what it was told ended
+        # the status expected on S: the latest date_effet ≤ S, not the later one
+        ("P3_IN_STATUTS", "1234567A|01/10/2010", "STOCK_ECART_STATUT"),
+        ("P3_IN_TRAITEMENTS_ALERTE", "AL0000000001", "STOCK_ECART_ALERTE"),
+    ]
+
+
+def test_r5_rien_pour_les_donnees_propres_ni_pour_dude():
+    from rules.rapprochement import r5_a_renvoyer
+
+    # P3's own date_initialisation; GIDE's own missing episode; DUDE: never re-sent
+    p3 = _r3(
+        "P3",
+        stock("P3", {"id_affectation": AF1, "date_initialisation": S5}),
+        stock("P3", {"id_affectation": AF1}),
+    )
+    gide = _r3("GIDE", stock("GIDE", {"id_affectation": AF1}), stock("GIDE"))
+    dude = _r3(
+        "DUDE",
+        stock("DUDE", {"id_affectation": AF1}),
+        stock("DUDE", {"id_affectation": AF1, "etat": "ACTIF"}),
+    )
+    envoye = _envoyes_r5(P3_IN_AFFECTATIONS=[{"cle": AF1, "id_affectation": AF1}])
+    for systeme, d in (("P3", p3), ("GIDE", gide), ("DUDE", dude)):
+        assert not d.is_empty()
+        assert r5_a_renvoyer(systeme, d, ALERTES, envoye, S5).is_empty(), systeme
+
+
+def test_r5_gide_initialisation_envoyee():
+    from rules.rapprochement import r5_a_renvoyer
+
+    d = _r3(
+        "GIDE",
+        stock("GIDE", {"id_affectation": AF1, "date_initialisation": S5, "code_ml": "13001"}),
+        stock("GIDE", {"id_affectation": AF1}),
+    )
+    envoye = _envoyes_r5(GIDE_IN_INITIALISATIONS=[{"cle": AF1, "id_affectation": AF1}])
+    r = r5_a_renvoyer("GIDE", d, ALERTES, envoye, S5)
+    assert r.select("flux", "cle").rows() == [("GIDE_IN_INITIALISATIONS", AF1)]
+
+
+def _renvois(anterieurs: list[tuple], actuelle: str = "e1", d: dt.date = S5) -> pl.DataFrame:
+    from rules.rapprochement import r5_renvois
+
+    a_renvoyer = pl.DataFrame(
+        [("P3_IN_AFFECTATIONS", AF1, AF1, "STOCK_EPISODE_MANQUANT")],
+        schema=["flux", "cle", "id_affectation", "code"],
+        orient="row",
+    )
+    envoyes = pl.DataFrame({"flux": ["P3_IN_AFFECTATIONS"], "cle": [AF1], "empreinte": ["e1"]})
+    actuels = pl.DataFrame({"flux": ["P3_IN_AFFECTATIONS"], "cle": [AF1], "empreinte": [actuelle]})
+    deja = pl.DataFrame(
+        anterieurs,
+        schema={"flux": pl.String, "cle": pl.String, "empreinte": pl.String, "nuit": pl.Date},
+        orient="row",
+    )
+    return r5_renvois(a_renvoyer, envoyes, actuels, deja, S5, d)
+
+
+def test_r5_renvoye_la_nuit_du_stock_une_seule_fois_par_contenu():
+    assert _renvois([]).select("renvoi", "a_envoyer").row(0) == (S5, True)
+    avant = ("P3_IN_AFFECTATIONS", AF1, "e1", dt.date(2010, 10, 1))
+    assert _renvois([avant]).select("renvoi", "a_envoyer").row(0) == (dt.date(2010, 10, 1), False)
+    # another content re-sent earlier does not count: this content was never re-sent
+    autre = ("P3_IN_AFFECTATIONS", AF1, "e0", dt.date(2010, 10, 1))
+    assert _renvois([autre]).select("renvoi", "a_envoyer").row(0) == (S5, True)
+
+
+def test_r5_ni_contenu_change_ni_nuit_suivante():
+    # tonight's record differs: the upsert rule sends the new content, no re-send
+    assert _renvois([], actuelle="e2").select("renvoi", "a_envoyer").row(0) == (None, False)
+    # the stock listed again on a later night (R1): only the night of the stock re-sends
+    plus_tard = _renvois([], d=S5 + dt.timedelta(days=1))
+    assert plus_tard.select("renvoi", "a_envoyer").row(0) == (None, False)
