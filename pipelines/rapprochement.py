@@ -152,8 +152,9 @@ def _comparer(db: Database, systeme: str, stock: Stock, delai: int, etat_au: Eta
         entrees[STOCKS[systeme]].select(schemas.flux(STOCKS[systeme]).colonnes), en_transit
     )
     causes = r.r3_causes_en_trop(systeme, episodes, etat.affectations_refusees.lazy(), envoye)
-    divergences = r.r3_divergences(
-        systeme, attendu, en_stock, cles_en_quarantaine(db, stock.id), causes
+    divergences = r.r3_sans_orphelines(
+        r.r3_divergences(systeme, attendu, en_stock, cles_en_quarantaine(db, stock.id), causes),
+        etat.acceptations.lazy(),
     )
     regions = sur_s.referentiels.missions_locales.lazy()
     concordance = r.r6_concordance(systeme, attendu, en_stock, divergences, regions)

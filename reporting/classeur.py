@@ -199,6 +199,38 @@ def _feuille_qualite(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None:
     )
 
 
+def _feuille_rapprochement(wb: xlsxwriter.Workbook, contenu: ContenuRapport) -> None:
+    """R6 per system (national row, code_region empty) and per region, with the number of
+    divergences per code of the system's latest stock."""
+    par_code = (
+        contenu.divergences_stock.group_by("systeme", "code")
+        .len()
+        .pivot(on="code", index="systeme", values="len", sort_columns=True)
+        if not contenu.divergences_stock.is_empty()
+        else pl.DataFrame(schema={"systeme": pl.String})
+    )
+    frame = contenu.concordance.join(par_code, on="systeme", how="left").with_columns(
+        pl.when(pl.col("code_region").is_null())
+        .then(pl.col(c))
+        .otherwise(None)
+        .fill_null(pl.when(pl.col("code_region").is_null()).then(0))
+        .alias(c)
+        for c in par_code.columns
+        if c != "systeme"
+    )
+    frame.write_excel(
+        workbook=wb,
+        worksheet="Rapprochement des stocks",
+        table_name="rapprochement_des_stocks",
+        table_style=STYLE,
+        autofilter=True,
+        freeze_panes=(1, 0),
+        dtype_formats={pl.Date: "yyyy-mm-dd"},
+        column_formats={"taux_concordance": "0.0%"},
+        column_widths=_largeurs(frame, {"fichier": 28}, 12),
+    )
+
+
 def classeur(contenu: ContenuRapport) -> bytes:
     """The workbook's bytes."""
     tampon = io.BytesIO()
@@ -223,6 +255,7 @@ def classeur(contenu: ContenuRapport) -> bytes:
     _feuille_anomalies(wb, contenu, suites)
     _feuille_indicateurs(wb, contenu, suites)
     _feuille_objectifs(wb, contenu)
+    _feuille_rapprochement(wb, contenu)
     _feuille_qualite(wb, contenu)
     feuilles = [ws.get_name() for ws in wb.worksheets()]
     wb.close()

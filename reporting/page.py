@@ -356,6 +356,69 @@ def _stock_et_sorties(contenu: ContenuRapport) -> str:
     )
 
 
+def _taux_fr(col: str) -> pl.Expr:
+    return (
+        pl.when(pl.col(col).is_null())
+        .then(pl.lit("—"))
+        .otherwise(pl.concat_str(_nombre_fr(pl.col(col) * 100, 1), pl.lit(" %")))
+    )
+
+
+def _rapprochement(contenu: ContenuRapport) -> str:
+    """R6 on each system's latest stock, then per region; the detail is rapprochement.csv."""
+    c = contenu.concordance
+    if c.is_empty():
+        return "<p>Aucun stock reçu à cette date : pas de rapprochement.</p>"
+    par_code = (
+        contenu.divergences_stock.group_by("systeme")
+        .agg(pl.len().alias("divergences"))
+        .join(
+            contenu.divergences_stock.group_by("systeme", "code")
+            .len()
+            .sort("code")
+            .group_by("systeme", maintain_order=True)
+            .agg(pl.format("{} : {}", "code", "len").str.join(", ").alias("par_code")),
+            on="systeme",
+        )
+    )
+    nationales = (
+        c.filter(pl.col("code_region").is_null())
+        .join(par_code, on="systeme", how="left")
+        .with_columns(pl.col("divergences").fill_null(0))
+    )
+    colonnes = [
+        ("Attendus", pl.col("attendus"), True),
+        ("Dans le stock", pl.col("en_stock"), True),
+        ("Concordants", pl.col("concordants"), True),
+        ("Taux de concordance", _taux_fr("taux_concordance"), True),
+    ]
+    return (
+        "<h3>Par système (dernier stock reçu)</h3>"
+        + tableau(
+            nationales,
+            [
+                ("Système", pl.col("systeme"), False),
+                ("Stock", pl.col("fichier"), False),
+                ("Date du stock", _date_fr("date_stock"), False),
+                *colonnes,
+                ("Divergences", pl.col("divergences"), True),
+                ("Par code", pl.col("par_code"), False),
+            ],
+        )
+        + "<h3>Par région</h3>"
+        + tableau(
+            c.filter(pl.col("code_region").is_not_null()),
+            [
+                ("Système", pl.col("systeme"), False),
+                ("Région", pl.col("code_region"), False),
+                *colonnes,
+            ],
+        )
+        + '<p class="note">Une ligne par divergence (épisode, champ, valeur attendue, valeur du'
+        " stock) dans rapprochement.csv ; chaque divergence est aussi une anomalie STOCK_.</p>"
+    )
+
+
 def _qualite(contenu: ContenuRapport) -> str:
     return tableau(
         contenu.qualite,
@@ -396,13 +459,15 @@ def page_html(contenu: ContenuRapport) -> bytes:
 </header>
 <nav><a href="#synthese">Synthèse</a><a href="#graphiques">Graphiques</a>
 <a href="#anomalies">Anomalies</a><a href="#objectifs">Objectifs</a>
-<a href="#stock">Stock et sorties</a><a href="#qualite">Qualité des flux</a></nav>
+<a href="#stock">Stock et sorties</a><a href="#rapprochement">Rapprochement des stocks</a>
+<a href="#qualite">Qualité des flux</a></nav>
 <main>
 <section id="synthese"><h2 class="premier">Synthèse</h2>{_synthese(contenu)}</section>
 <section id="graphiques"><h2>Graphiques</h2>{_graphiques(contenu)}</section>
 <section id="anomalies"><h2>Anomalies</h2>{_anomalies(contenu)}</section>
 <section id="objectifs"><h2>Objectifs {contenu.jour.year}</h2>{_objectifs(contenu)}</section>
 <section id="stock"><h2>Stock et sorties</h2>{_stock_et_sorties(contenu)}</section>
+<section id="rapprochement"><h2>Rapprochement des stocks</h2>{_rapprochement(contenu)}</section>
 <section id="qualite"><h2>Qualité des flux</h2>{_qualite(contenu)}</section>
 </main>
 </body>

@@ -192,7 +192,8 @@ def r6_concordance(
     on both sides with no divergence), and concordant / (expected ∪ in the stock).
 
     `regions` (code_ml, code_region) places an episode by its expected code_ml, else its
-    stock's; the national row has a null code_region and comes first.
+    stock's; the national row has a null code_region and comes first; an episode whose ML
+    has no known region counts in the national row only.
     """
     exp = attendu.select(CLE, pl.col("code_ml").alias("_ml_a"), pl.lit(True).alias("_a"))
     sto = stock.select(CLE, pl.col("code_ml").alias("_ml_s"), pl.lit(True).alias("_s"))
@@ -213,7 +214,13 @@ def r6_concordance(
         pl.len().cast(pl.Int64).alias("_union"),
     ]
     national = union.select(pl.lit(None, dtype=pl.String).alias("code_region"), *comptes)
-    par_region = union.group_by("code_region").agg(comptes).sort("code_region", nulls_last=True)
+    # an episode of an ML unknown to REF_MISSIONS_LOCALES counts in the national row only
+    par_region = (
+        union.filter(pl.col("code_region").is_not_null())
+        .group_by("code_region")
+        .agg(comptes)
+        .sort("code_region")
+    )
     return (
         pl.concat([national, par_region], how="vertical_relaxed")
         .with_columns(
@@ -419,6 +426,20 @@ def r2_en_transit(
         else:
             parts.append(cles.select(CLE))
     return pl.concat(parts).unique()
+
+
+def r3_sans_orphelines(divergences: pl.DataFrame, acceptations: pl.LazyFrame) -> pl.DataFrame:
+    """R3: no STOCK_EPISODE_EN_TROP for a key that raises ACCEPTATION_ORPHELINE on S (that
+    acceptation is already reported). `acceptations` is `Etat.acceptations` on S.
+
+    Reading: "the same night" is the night of the comparison (S), so that a stock's
+    divergences stay the same on every night that lists them (R1).
+    """
+    orphelines = (
+        acceptations.filter(pl.col("statut_acceptation") == "ORPHELINE").select(CLE).collect()
+    )
+    doublon = (pl.col("code") == EN_TROP) & pl.col(CLE).is_in(orphelines.to_series().implode())
+    return divergences.filter(~doublon)
 
 
 def r2_hors_transit(frame: pl.LazyFrame, en_transit: pl.LazyFrame) -> pl.LazyFrame:

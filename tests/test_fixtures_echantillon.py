@@ -59,6 +59,13 @@ CODES_RULES = {
     "ACTIVITE_APRES_SORTIE",
     "CORRECTION_APRES_ENVOI",
     "DEPASSEMENT_OBJECTIF",
+    "STOCK_REJETE",
+    "STOCK_EPISODE_MANQUANT",
+    "STOCK_EPISODE_EN_TROP",
+    "STOCK_ECART_STATUT",
+    "STOCK_ECART_ALERTE",
+    "STOCK_ECART_ETAT",
+    "STOCK_ECART_DONNEES",
 }
 
 
@@ -100,7 +107,13 @@ def test_five_nights_every_mandatory_flow_ref_on_the_first_and_the_revision():
     }
     references = {f.nom_fichier(scenarios.N1) for f in schemas.ENTRANTS if f.referentiel}
     revision = {schemas.flux("REF_OBJECTIFS").nom_fichier(scenarios.N3)}
-    assert noms == obligatoires | references | revision
+    stocks = {
+        schemas.flux(f"{systeme}_STOCK").nom_fichier(nuit)
+        for nuit, systemes in echantillon.STOCKS.items()
+        for systeme in systemes
+    }
+    assert len(stocks) == 5  # GIDE and P3 on N2 and N4, DUDE on N2
+    assert noms == obligatoires | references | revision | stocks
     assert all((INBOX / (n + ".ok")).exists() for n in noms)
 
 

@@ -237,3 +237,42 @@ def test_report_command_rebuilds_the_nights_report_from_the_database(
     monkeypatch.setenv("PASSERELLE_HOME", str(home))
     assert main(["report", "--date", NUITS[2].isoformat()]) == 0
     assert Execution(home).empreintes(dossier) == avant
+
+
+# The sample's stocks (fixtures/echantillon/SCENARIOS.md, "Stocks"): re-sends (R5).
+RENVOIS_ATTENDUS = {
+    (NUITS[1], "P3_IN_AFFECTATIONS"): {"AF9900600001"},  # P3 lost the episode
+    (NUITS[1], "P3_IN_SORTIES"): {"AF9903300001"},  # P3 keeps open an episode out since 15/09
+    (NUITS[1], "GIDE_IN_INITIALISATIONS"): {"AF9900100001"},  # GIDE lacks the initialisation
+    (NUITS[3], "P3_IN_STATUTS"): {"9902201S"},  # P3 shows INSCRIT, CESSATION was sent
+}
+
+
+def test_r5_the_sample_resends_what_its_stocks_lack_on_their_nights_only(nuits: Execution):
+    scripte = ("AF99", "99")
+    for f in schemas.SORTANTS:
+        for nuit in NUITS[1:-1]:
+            chemin = nuits.outbox / f.dossier_sortant / f.nom_fichier(nuit)
+            lignes = chemin.read_bytes().decode(f.encoding).splitlines()[1:]
+            cles = {ligne.split(";")[0] for ligne in lignes if ligne.startswith(scripte)}
+            attendus = RENVOIS_ATTENDUS.get((nuit, f.nom), set())
+            assert attendus <= cles, (nuit, f.nom, cles)
+    # N4's GIDE stock still lacks the initialisation re-sent on N2: not re-sent again
+    gide = schemas.flux("GIDE_IN_INITIALISATIONS")
+    n4 = (nuits.outbox / "gide" / gide.nom_fichier(NUITS[3])).read_text(encoding="latin-1")
+    assert "AF9900100001" not in n4
+
+
+def test_r6_the_sample_report_has_the_concordance_of_each_stock(nuits: Execution):
+    r = pl.read_csv(
+        nuits.reports / NUITS[3].isoformat() / "rapprochement.csv",
+        separator=";",
+        infer_schema=False,
+    )
+    assert set(zip(r["systeme"], r["date_stock"], strict=True)) == {
+        ("GIDE", "2010-10-07"),
+        ("P3", "2010-10-07"),
+        ("DUDE", "2010-10-05"),
+    }
+    sans_effet = r.filter(pl.col("renvoi") == "2010-10-05")
+    assert set(sans_effet["id_affectation"]) == {"AF9900100001", "AF9903300001"}

@@ -12,11 +12,8 @@ import pytest
 
 import reporting
 import schemas
-from pipelines import completude, emission, ingestion
+from pipelines import completude, emission, etat_nuit, rapprochement
 from reporting import chargement
-from rules.etat import etat_au
-from rules.historique import au
-from rules.sortants import enregistrements
 from tests.banc import Banc
 
 pytestmark = pytest.mark.slow
@@ -38,18 +35,31 @@ def anomalies_des_nuits(tmp_path_factory) -> pl.DataFrame:
         banc.ingerer(nuit)
         bilan = banc.bilan(nuit)
         completude.enregistrer(banc.db, bilan, emise=bilan.complete, forcee=False)
-        entrees = au(ingestion.charger_historique(banc.db, nuit), nuit)
-        etat = etat_au(entrees, nuit)
-        records = enregistrements(etat, entrees, nuit)
+        du_soir = etat_nuit.calculer(banc.db, nuit)
+        etat, records = du_soir.etat, du_soir.enregistrements
+        rapproches = rapprochement.du_jour(banc.db, du_soir, 1)
         contenu = reporting.construire(
             etat,
-            chargement.entrees_anomalies(banc.db, nuit, records, bilan.complete),
-            chargement.referentiels(entrees),
+            chargement.entrees_anomalies(
+                banc.db,
+                nuit,
+                records,
+                bilan.complete,
+                divergences_stock=rapprochement.divergences(rapproches),
+            ),
+            du_soir.referentiels,
             chargement.deja_signales(banc.db, nuit),
         )
         if bilan.complete:
             for f in schemas.SORTANTS:
-                emission.emettre(banc.db, banc.depot.zone(f.systeme.nom), f, nuit, records[f.nom])
+                emission.emettre(
+                    banc.db,
+                    banc.depot.zone(f.systeme.nom),
+                    f,
+                    nuit,
+                    records[f.nom],
+                    renvois=rapprochement.a_renvoyer(rapproches, f.nom, nuit),
+                )
         chargement.enregistrer_signalements(banc.db, contenu)
         nuits.append(contenu.anomalies.with_columns(pl.lit(nuit).alias("nuit")))
     return pl.concat(nuits)

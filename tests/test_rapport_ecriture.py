@@ -159,6 +159,7 @@ def test_classeur_feuilles_et_comptes_comme_anomalies_csv(ecrit):
         "Anomalies",
         "Indicateurs",
         "Objectifs",
+        "Rapprochement des stocks",
         "Qualité des flux",
     ]
     ws = wb["Anomalies"]

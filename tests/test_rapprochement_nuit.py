@@ -168,6 +168,22 @@ def test_r6_the_taux_de_concordance_per_system(quatre_nuits: Path):
     }
 
 
+def test_r6_the_report_has_a_rapprochement_section_and_sheet(quatre_nuits: Path):
+    import zipfile
+
+    dossier = quatre_nuits / "reports" / N2.isoformat()
+    html = (dossier / "rapport.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="rapprochement">') :]
+    section = section[: section.index("</section>")]
+    assert "GIDE_STOCK_20101005.csv" in section and "33,3 %" in section  # GIDE: 1 of 3
+    assert "50,0 %" in section and "0,0 %" in section  # DUDE, P3
+    assert "STOCK_EPISODE_EN_TROP : 1" in section
+    assert A not in section and B not in section  # counts only, no identifier
+    with zipfile.ZipFile(dossier / "rapport.xlsx") as z:
+        classeur = z.read("xl/workbook.xml").decode()
+    assert "Rapprochement des stocks" in classeur
+
+
 def _lignes(home: Path, dossier: str, flux: str, nuit: dt.date) -> list[str]:
     f = schemas.flux(flux)
     data = (home / "outbox" / dossier / f.nom_fichier(nuit)).read_bytes()

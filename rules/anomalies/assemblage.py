@@ -56,18 +56,6 @@ def _stocks(divergences: pl.DataFrame, referentiels: Referentiels) -> list[pl.Da
     ]
 
 
-def _sans_en_trop_orphelin(anomalies: pl.DataFrame) -> pl.DataFrame:
-    """R3: no STOCK_EPISODE_EN_TROP for a key that raises ACCEPTATION_ORPHELINE the same
-    night (that acceptation is already reported)."""
-    orphelines = anomalies.filter(pl.col("code") == "ACCEPTATION_ORPHELINE").get_column(
-        "id_affectation"
-    )
-    doublon = (pl.col("code") == "STOCK_EPISODE_EN_TROP") & pl.col("id_affectation").is_in(
-        orphelines.implode()
-    )
-    return anomalies.filter(~doublon)
-
-
 def anomalies(
     etat: Etat,
     entrees: EntreesAnomalies,
@@ -89,4 +77,4 @@ def anomalies(
         depassement_objectif(etat, referentiels, seuils),
         *_stocks(e.divergences_stock, referentiels),
     ]
-    return trier(_sans_en_trop_orphelin(pl.concat([pl.DataFrame(schema=SCHEMA), *parts])))
+    return trier(pl.concat([pl.DataFrame(schema=SCHEMA), *parts]))

@@ -398,3 +398,22 @@ def test_r5_ni_contenu_change_ni_nuit_suivante():
     # the stock listed again on a later night (R1): only the night of the stock re-sends
     plus_tard = _renvois([], d=S5 + dt.timedelta(days=1))
     assert plus_tard.select("renvoi", "a_envoyer").row(0) == (None, False)
+
+
+def test_r3_pas_d_episode_en_trop_pour_une_acceptation_orpheline():
+    from rules.rapprochement import r3_sans_orphelines
+
+    d = _r3("DUDE", stock("DUDE"), stock("DUDE", {"id_affectation": AF1}, {"id_affectation": AF2}))
+    acceptations = pl.LazyFrame(
+        {"id_affectation": [AF1, AF2], "statut_acceptation": ["ORPHELINE", "APPLIQUEE"]}
+    )
+    assert r3_sans_orphelines(d, acceptations).get_column("id_affectation").to_list() == [AF2]
+
+
+def test_r6_une_ml_sans_region_connue_compte_au_national_seulement():
+    a = stock("P3", {"id_affectation": AF1}, {"id_affectation": AF2, "code_ml": "99999"})
+    c = r6_concordance("P3", a.lazy(), a.lazy(), _r3("P3", a, a), REGIONS.lazy())
+    assert c.select("code_region", "attendus", "concordants").rows() == [
+        (None, 2, 2),
+        ("11", 1, 1),
+    ]
