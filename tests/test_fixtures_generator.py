@@ -300,3 +300,44 @@ def test_a_small_run_through_the_command_line(tmp_path: Path, capsys: pytest.Cap
         5,
     )
     assert np.all(episodes.a >= jour(dt.date(2011, 6, 6)))
+
+
+def test_r3_weekly_stocks_at_a_divergence_rate_are_what_the_night_finds(tmp_path: Path):
+    """The generator's stocks (its expected views, R2, with random gaps) run through two
+    real nights: the night, which reads what it sent from its emission ledger, finds
+    exactly the gaps the generator made from the files alone."""
+    import io
+
+    from fixtures.stocks import vues_attendues
+    from rules.rapprochement import STOCKS
+    from tests.fiabilite import executer
+
+    premiere, stock = dt.date(2014, 12, 1), dt.date(2014, 12, 2)
+    out = tmp_path / "jeu"
+    args = ["--scale", "0.002", "--from", premiere.isoformat(), "--to", stock.isoformat()]
+    args += ["--history-from", "2014-06-02", "--stocks", "mardi", "--taux-divergence", "0.1"]
+    assert generate.main([*args, "--out", str(out)]) == 0
+    inbox = out / "inbox"
+    vues = vues_attendues(inbox, stock, [premiere])
+    ecarts = 0
+    for systeme, vue in vues.items():
+        f = schemas.flux(STOCKS[systeme])
+        lu = trier(lire((inbox / f.nom_fichier(stock)).read_bytes(), f), f).appliquees
+        assert 0 < lu.height < vue.height  # some lost
+        changes = vue.join(
+            lu.select(vue.columns), on=vue.columns, how="anti", nulls_equal=True
+        ).height
+        ecarts += changes
+        assert changes > vue.height - lu.height  # some changed too
+    home = tmp_path / "var"
+    for nuit in (premiere, stock):
+        execution = executer(home, "--date", nuit.isoformat(), inbox=inbox)
+        assert execution.code == 0, execution.sortie
+    data = (home / "reports" / stock.isoformat() / "rapprochement.csv").read_bytes()
+    trouvees = pl.read_csv(io.BytesIO(data), separator=";", infer_schema=False)
+    assert trouvees.height == ecarts
+    assert set(trouvees["code"]) == {
+        "STOCK_EPISODE_MANQUANT",
+        "STOCK_ECART_STATUT",
+        "STOCK_ECART_ETAT",
+    }

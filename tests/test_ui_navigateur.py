@@ -354,3 +354,24 @@ def test_backfill_from_the_asset_graph_runs_nights_in_date_order_one_at_a_time(
     for avant, apres in itertools.pairwise(runs):
         assert avant.end_time is not None and apres.start_time is not None
         assert apres.start_time >= avant.end_time, "deux nuits ne tournent jamais ensemble"
+
+
+def test_operator_reads_the_stock_reconciliation_metadata(serveur: Serveur, onglet):
+    """After the backfill: the latest night (06/10) still compares the stocks of 05/10 (R1)."""
+    from playwright.sync_api import expect
+
+    derniere = RATTRAPAGE[-1]
+    divergences = pl.read_csv(
+        serveur.passerelle_home / "reports" / derniere / "rapprochement.csv",
+        separator=";",
+        infer_schema=False,
+    )
+    assert divergences.height > 0
+    page = onglet
+    page.goto(f"{serveur.url}/assets/cotraitance/rapprochement")
+    expect(_visible(page, derniere)).to_be_visible(timeout=ATTENTE_MS)
+    expect(_valeur(page, "divergences")).to_have_text(str(divergences.height), timeout=ATTENTE_MS)
+    synthese = _valeur(page, "synthese")
+    for stock in ("GIDE_STOCK_20101005.csv", "P3_STOCK_20101005.csv", "DUDE_STOCK_20101005.csv"):
+        expect(synthese).to_contain_text(stock, timeout=ATTENTE_MS)
+    _capture(page, "rapprochement-metadonnees.png")

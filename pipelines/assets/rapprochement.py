@@ -54,6 +54,24 @@ def synthese(rapproches: list[Rapprochement]) -> dg.TableMetadataValue:
     return dg.MetadataValue.table(lignes, schema=dg.TableSchema(columns=colonnes))
 
 
+def synthese_markdown(rapproches: list[Rapprochement]) -> str:
+    """What an operator reads at a glance: per system, the stock compared and its rate."""
+    if not rapproches:
+        return "Aucun stock reçu à cette date : rien à rapprocher."
+    lignes = [
+        "| système | stock | divergences | taux de concordance |",
+        "|---|---|---|---|",
+    ]
+    for x in rapproches:
+        taux = _taux(x)
+        lignes.append(
+            f"| {x.systeme} | {x.fichier} | {x.divergences.height} | "
+            + (f"{taux:.1%}".replace(".", ",") if taux is not None else "—")
+            + " |"
+        )
+    return "\n".join(lignes)
+
+
 @dg.asset(
     key=CLE_RAPPROCHEMENT,
     group_name="cotraitance",
@@ -108,6 +126,7 @@ def rapprochement_des_stocks(
         context.log.info(f"aucun stock reçu au {nuit:%d/%m/%Y} : rien à rapprocher")
     return dg.MaterializeResult(
         metadata={
+            "synthese": dg.MetadataValue.md(synthese_markdown(rapproches)),
             "stocks": synthese(rapproches),
             "divergences": divergences.height,
             "renvois": sum(int(x.renvois["a_envoyer"].sum()) for x in rapproches),
