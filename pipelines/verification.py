@@ -200,7 +200,8 @@ def _phrase_ok(e: Examen) -> str:
     if e.etat_ok == OK_NON_CONFORME:
         return ".ok : non conforme (voir le motif du rejet)"
     rows = e.verdict.ok.rows if e.verdict.ok is not None else 0
-    return f".ok : conforme (somme de contrôle ; {_pluriel(rows, 'ligne')} de données annoncée(s))"
+    annoncees = _pluriel(rows, "ligne annoncée", "lignes annoncées")
+    return f".ok : conforme (somme de contrôle ; {annoncees})"
 
 
 def _phrase_comptes(e: Examen) -> str | None:

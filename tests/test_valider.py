@@ -22,8 +22,10 @@ import schemas
 from pipelines.cli import main
 from reporting import chargement
 from rules.anomalies.fichiers import anomalies_fichiers
+from schemas.export import EXEMPLE_VALIDER, EXEMPLE_VALIDER_COMMANDE, readme_markdown
 from schemas.verdict import juger
 from tests.banc import NUIT, nouveau_banc
+from tests.conftest import ROOT
 from tests.inbox_builder import deposer
 
 DEMANDEUR = "1234567A;Lefèvre;Zoé;01/02/1990;75112;01/03/2010"
@@ -368,3 +370,17 @@ def test_bad_threshold_setting_exits_2(
     chemin = deposer(tmp_path / "inbox", "GIDE_DEMANDEURS", NUIT, [DEMANDEUR])
     code, _, err = _valider(capsys, str(chemin))
     assert code == 2 and "PASSERELLE_SEUIL_QUARANTAINE" in err
+
+
+def test_the_documented_example_is_what_valider_prints_on_the_shipped_sample(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("PASSERELLE_SEUIL_QUARANTAINE", raising=False)
+    inbox = ROOT / "fixtures" / "echantillon" / "inbox"
+    fichiers = sorted(str(p) for p in inbox.glob("P3_*_20101008.csv"))
+    code, out, _ = _valider(capsys, *fichiers)
+    assert code == 3
+    assert out == EXEMPLE_VALIDER
+    exemple = f"$ {EXEMPLE_VALIDER_COMMANDE}\n{EXEMPLE_VALIDER}$ echo $?\n3\n"
+    assert exemple in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert exemple in readme_markdown()
