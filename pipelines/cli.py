@@ -94,12 +94,18 @@ def cmd_valider(args: argparse.Namespace) -> int:
         seuil = Reglages.depuis_env().seuil_quarantaine
     except ReglageInvalide as exc:
         raise UsageError(str(exc)) from exc
+    from pipelines.erreurs import ErreurInattendue, sans_valeurs
+
     examens = []
     for chemin in _fichiers_a_valider(args.fichiers):
         try:
-            examens.append(verification.examiner(chemin, seuil))
+            with sans_valeurs(chemin.name):
+                examens.append(verification.examiner(chemin, seuil))
         except OSError as exc:
             raise UsageError(f"{chemin} : lecture impossible ({exc.strerror})") from exc
+        except ErreurInattendue as exc:  # its message names the file, never a value
+            print(f"passerelle : {exc}", file=sys.stderr)
+            return EXIT_ERREUR
     if args.format == "json":
         sys.stdout.write(verification.json_(examens))
     elif args.format == "csv":

@@ -384,3 +384,20 @@ def test_the_documented_example_is_what_valider_prints_on_the_shipped_sample(
     exemple = f"$ {EXEMPLE_VALIDER_COMMANDE}\n{EXEMPLE_VALIDER}$ echo $?\n3\n"
     assert exemple in (ROOT / "README.md").read_text(encoding="utf-8")
     assert exemple in readme_markdown()
+
+
+def test_a_library_failure_names_the_file_never_its_values_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    from schemas import verdict
+
+    def trier_qui_casse(lecture, flux):  # a real polars error, whose message quotes values
+        return lecture.lignes.select(pl.concat_str("nom", "date_naissance").cast(pl.Int64))
+
+    monkeypatch.setattr(verdict, "trier", trier_qui_casse)
+    chemin = deposer(tmp_path / "inbox", "GIDE_DEMANDEURS", NUIT, [DEMANDEUR])
+    code, out, err = _valider(capsys, str(chemin))
+    assert code == 1
+    assert f"{chemin.name} : erreur inattendue (InvalidOperationError)" in err
+    for valeur in ("Lefèvre", "01/02/1990"):
+        assert valeur not in out and valeur not in err
