@@ -2,7 +2,8 @@
 
 Exit codes (FLOWS.md, Reports and the command line): 0 the night was processed; 3 the
 night's file set is incomplete and nothing was emitted; 2 bad usage or configuration;
-1 an unexpected failure.
+1 an unexpected failure. `passerelle valider` (for the partner teams): 0 every file would be
+applied whole, 3 a line would be quarantined or a file rejected, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ EXIT_OK = 0
 EXIT_ERREUR = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLET = 3
+EXIT_A_CORRIGER = 3  # `valider`: a line would be quarantined or a file rejected
 
 
 class UsageError(Exception):
@@ -53,6 +55,68 @@ def cmd_contrat(args: argparse.Namespace) -> int:
         _ecrire_fichier(Path(args.readme), readme_markdown())
         print(f"documentation exportée : {args.readme}")
     return EXIT_OK
+
+
+def _fichiers_a_valider(noms: list[str]) -> list[Path]:
+    """The files to judge, every name and file checked before any is read (exit 2).
+
+    A `.ok` given with its file (`passerelle valider inbox/*`) is left out: it is read as
+    that file's trigger file anyway.
+    """
+    from pipelines.verification import NomHorsContrat, flux_du_nom
+
+    chemins = [Path(n) for n in noms]
+    donnes = {str(c) for c in chemins}
+    retenus = []
+    for c in chemins:
+        if c.name.endswith(".csv.ok") and str(c)[: -len(".ok")] in donnes:
+            continue
+        if c.name.endswith(".csv.ok"):
+            raise UsageError(
+                f"{c} : un .ok seul ; donner le fichier {c.name[: -len('.ok')]} "
+                "(son .ok est lu à côté)"
+            )
+        try:
+            flux_du_nom(c.name)
+        except NomHorsContrat as exc:
+            raise UsageError(str(exc)) from exc
+        if not c.is_file():
+            raise UsageError(f"fichier introuvable : {c}")
+        retenus.append(c)
+    return retenus
+
+
+def cmd_valider(args: argparse.Namespace) -> int:
+    from pipelines import verification
+    from pipelines.reglages import ReglageInvalide, Reglages
+
+    try:
+        seuil = Reglages.depuis_env().seuil_quarantaine
+    except ReglageInvalide as exc:
+        raise UsageError(str(exc)) from exc
+    from pipelines.erreurs import ErreurInattendue, sans_valeurs
+
+    examens = []
+    for chemin in _fichiers_a_valider(args.fichiers):
+        try:
+            with sans_valeurs(chemin.name):
+                examens.append(verification.examiner(chemin, seuil))
+        except OSError as exc:
+            raise UsageError(f"{chemin} : lecture impossible ({exc.strerror})") from exc
+        except ErreurInattendue as exc:  # its message names the file, never a value
+            print(f"passerelle : {exc}", file=sys.stderr)
+            return EXIT_ERREUR
+    if args.format == "json":
+        sys.stdout.write(verification.json_(examens))
+    elif args.format == "csv":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(verification.csv_(examens))
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(verification.texte(examens))
+    if args.format != "texte":  # stdout stays one document; the summary line goes aside
+        print(verification.bilan(examens), file=sys.stderr)
+    return EXIT_OK if verification.tous_acceptes(examens) else EXIT_A_CORRIGER
 
 
 def _nuits(args: argparse.Namespace) -> list[dt.date]:
@@ -327,6 +391,26 @@ def build_parser() -> argparse.ArgumentParser:
     contrat.add_argument("--datapackage", metavar="FICHIER", help="écrire datapackage.json ici")
     contrat.add_argument("--readme", metavar="FICHIER", help="écrire la documentation ici")
     contrat.set_defaults(func=cmd_contrat)
+
+    valider = sub.add_parser(
+        "valider",
+        help="dire si des fichiers passeraient la nuit (sans base ni état), avant de les envoyer",
+        description="Juge chaque fichier comme la nuit le jugerait : .ok (s'il est à côté, "
+        "FICHIER.ok), encodage, en-tête, lignes, schéma, doublons et conflits, seuil de "
+        "quarantaine (PASSERELLE_SEUIL_QUARANTAINE). Sortie 0 : tous acceptés en entier ; "
+        "3 : une ligne en quarantaine ou un fichier rejeté ; 2 : mauvais usage. Les valeurs "
+        "des lignes ne sont jamais affichées.",
+    )
+    valider.add_argument(
+        "fichiers", nargs="+", metavar="FICHIER", help="<FLUX>_<AAAAMMJJ>.csv, un ou plusieurs"
+    )
+    valider.add_argument(
+        "--format",
+        choices=("texte", "csv", "json"),
+        default="texte",
+        help="texte (défaut), csv pour un tableur, json pour une machine",
+    )
+    valider.set_defaults(func=cmd_valider)
     return parser
 
 

@@ -12,6 +12,10 @@ Two steps per flow, each an asset of the nightly partition:
   ledger row that makes them visible. A file that cannot be read, whose counts disagree, or
   whose share of quarantined rows exceeds the threshold, is REJETE and set aside untouched.
 
+What is decided about a file (the `.ok` checksum, the content's verdict) is decided by
+`schemas.verdict`, a pure function of its bytes that `passerelle valider` runs too; this
+module records it.
+
 Messages name the file, the line and the field, never a value from the file.
 """
 
@@ -44,8 +48,9 @@ from pipelines.erreurs import sans_valeurs
 from pipelines.reglages import Reglages
 from rules.historique import DATE_FICHIER, LIGNE, ORDRE, Historique, colonnes_historique
 from schemas.contract import Flux, NomFichier
-from schemas.dialect import FichierRejete, Ok, lire
-from schemas.validation import Tri, trier
+from schemas.dialect import FichierRejete, Ok
+from schemas.validation import Tri
+from schemas.verdict import controler_somme, juger_contenu
 
 log = logging.getLogger(__name__)
 
@@ -185,13 +190,11 @@ def _atterrir_fichier(
     if ledger.connue(db, nom, ok.sha256):
         return None
     data = zone.lire(nom)
-    sha = hashlib.sha256(data).hexdigest()
-    if sha != ok.sha256:
-        if ledger.connue(db, nom, sha):
+    try:
+        sha = controler_somme(data, ok)
+    except FichierRejete as erreur:
+        if ledger.connue(db, nom, hashlib.sha256(data).hexdigest()):
             return None
-        erreur = FichierRejete(
-            "CHECKSUM", "somme de contrôle différente de celle annoncée par le .ok"
-        )
         return _rejeter_a_l_atterrissage(db, reglages, ok_raw, nom, nf, nuit, data, erreur, ok)
     staging = _staging_path(reglages, nom, sha)
     ecrire_atomique(staging, data)
@@ -251,20 +254,6 @@ def _echantillon_motifs(tri: Tri, nom: str, n: int = 5) -> list[dict[str, object
     )
 
 
-def _lire_et_trier(data: bytes, flux: Flux, version: ledger.Version) -> tuple[Tri, int]:
-    """The file's rows sorted by fate; FichierRejete when it cannot be used at all."""
-    if hashlib.sha256(data).hexdigest() != version.sha256:
-        raise FichierRejete("CHECKSUM", "copie de travail altérée depuis la réception")
-    lecture = lire(data, flux)
-    if version.lignes_ok is not None and lecture.total != version.lignes_ok:
-        raise FichierRejete(
-            "NB_LIGNES",
-            f"{lecture.total} lignes de données au lieu des {version.lignes_ok} "
-            "annoncées par le .ok",
-        )
-    return trier(lecture, flux), lecture.total
-
-
 def valider_version(
     db: Database, flux: Flux, version: ledger.Version, jeton: str, reglages: Reglages
 ) -> ResultatFichier:
@@ -287,28 +276,25 @@ def _valider_version(
     counts = {"appliquees": 0, "doublons": 0, "quarantaine": 0, "conflits": 0}
     motifs: list[dict[str, object]] = []
     try:
-        tri, total = _lire_et_trier(data, flux, version)
-        counts = {
-            "appliquees": tri.appliquees.height,
-            "doublons": tri.doublons.height,
-            "quarantaine": tri.nb_quarantaine,
-            "conflits": tri.nb_conflits,
-        }
-        motifs = _echantillon_motifs(tri, version.nom)
-        part = tri.nb_quarantaine / total if total else 0.0
-        rejet = part > reglages.seuil_quarantaine
-        # The reasons are recorded even for a file rejected for its share of bad rows: they
-        # are what the sender must fix.
-        _ecrire_lignes(db, flux, version.id, tri, appliquer=not rejet)
-        # Crash tests only: the rows are written, the version is not APPLIQUE yet.
-        atteint("validation", version.nom)
-        if rejet:
-            counts["appliquees"] = 0
-            raise FichierRejete(
-                "SEUIL",
-                f"{tri.nb_quarantaine} lignes en quarantaine sur {total} ({part:.0%}), au-delà "
-                f"du seuil de {reglages.seuil_quarantaine:.0%} : fichier rejeté en entier",
-            )
+        if hashlib.sha256(data).hexdigest() != version.sha256:
+            raise FichierRejete("CHECKSUM", "copie de travail altérée depuis la réception")
+        # The judging itself is `schemas.verdict`'s, the one `passerelle valider` runs too.
+        verdict = juger_contenu(data, flux, version.lignes_ok, reglages.seuil_quarantaine)
+        if verdict.tri is not None:
+            counts = {
+                "appliquees": verdict.appliquees,
+                "doublons": verdict.doublons,
+                "quarantaine": verdict.quarantaine,
+                "conflits": verdict.conflits,
+            }
+            motifs = _echantillon_motifs(verdict.tri, version.nom)
+            # The reasons are recorded even for a file rejected for its share of bad rows:
+            # they are what the sender must fix.
+            _ecrire_lignes(db, flux, version.id, verdict.tri, appliquer=not verdict.rejete)
+            # Crash tests only: the rows are written, the version is not APPLIQUE yet.
+            atteint("validation", version.nom)
+        if verdict.rejet is not None:
+            raise verdict.rejet
     except FichierRejete as erreur:
         dossier = mettre_de_cote(reglages, version.nom, version.date_fichier, version.sha256)
         ecrire_atomique(dossier / version.nom, data)

@@ -117,6 +117,75 @@ def _contrainte(field: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+# What `passerelle valider` prints on three files of the shipped sample (a test runs the
+# command on them and checks that this is its output, word for word).
+EXEMPLE_VALIDER_COMMANDE = "passerelle valider fixtures/echantillon/inbox/P3_*_20101008.csv"
+EXEMPLE_VALIDER = """\
+P3_ALERTES_20101008.csv (P3_ALERTES) : ACCEPTÉ
+  .ok : conforme (somme de contrôle ; 1 ligne annoncée)
+  1 ligne de données : 1 appliquée, 0 doublon identique, 0 en quarantaine
+  fichier appliqué en entier par la nuit
+P3_CIVIS_20101008.csv (P3_CIVIS) : REJETÉ
+  .ok : non conforme (voir le motif du rejet)
+  FICHIER_REJETE : Fichier P3_CIVIS_20101008.csv rejeté en entier : somme de contrôle \
+différente de celle annoncée par le .ok (CHECKSUM).
+P3_ENTRETIENS_20101008.csv (P3_ENTRETIENS) : ACCEPTÉ AVEC LIGNES EN QUARANTAINE
+  .ok : conforme (somme de contrôle ; 47 lignes annoncées)
+  47 lignes de données : 46 appliquées, 0 doublon identique, 1 en quarantaine
+  LIGNES_EN_QUARANTAINE : 1 ligne(s) sur 47 de P3_ENTRETIENS_20101008.csv mises en \
+quarantaine (code_ml (motif) : 1) ; 46 appliquées, 0 doublon(s) identique(s).
+  ligne 7, champ code_ml, règle motif : format invalide (motif attendu ^[0-9]{5}$)
+Bilan : 3 fichiers ; 1 accepté en entier, 1 accepté avec 1 ligne en quarantaine, 1 rejeté.
+"""
+
+
+def _verifier_avant_envoi() -> list[str]:
+    """The section for partner teams: checking a file before sending it."""
+    return [
+        "## Checking a file before sending it",
+        "",
+        "A Table Schema tool checks the fields; it does not know the cross-field rules, the",
+        "line structure, duplicates and key conflicts, the `.ok` or the 20 % threshold.",
+        "`passerelle valider` judges a file exactly as the night does (the same code), with no",
+        "database and nothing else to set up, in a second or two for a night's file, so it",
+        "can run in your own CI before the file is dropped.",
+        "",
+        "Install it once (Python 3.11, from a copy of the Passerelle project):",
+        "",
+        "```",
+        "python3.11 -m venv .venv && .venv/bin/pip install ./passerelle",
+        "```",
+        "",
+        "(`pip install -r passerelle/requirements.lock` first gives the night's exact",
+        "versions.) Then give it one or more files named `<FLOW>_<YYYYMMDD>.csv`; the flow is",
+        "read from the name, and the `.ok` beside the file (`<FLOW>_<YYYYMMDD>.csv.ok`) is",
+        "checked too when it is there (when it is not, the output says so and the content is",
+        "judged alone; the night itself never reads a file without its `.ok`):",
+        "",
+        "```",
+        f"$ {EXEMPLE_VALIDER_COMMANDE}",
+        *EXEMPLE_VALIDER.splitlines(),
+        "$ echo $?",
+        "3",
+        "```",
+        "",
+        "- Each file is `ACCEPTÉ` (applied whole by the night; identical repeated rows count",
+        "  once), `ACCEPTÉ AVEC LIGNES EN QUARANTAINE` (applied but for the lines listed) or",
+        "  `REJETÉ` (nothing applied), with the message the night's report would give",
+        "  (FICHIER_REJETE or STOCK_REJETE, LIGNES_EN_QUARANTAINE, DOUBLON_CONFLICTUEL).",
+        "- Each quarantined line is given with its number (the header is line 1), field,",
+        "  rule and message, never its value: the output can be shared and kept in CI logs.",
+        "- `--format json` for a program, `--format csv` for a spreadsheet (`;`, UTF-8 with a",
+        "  BOM); with both the summary line goes to stderr, stdout is one document.",
+        "- The threshold is the night's setting: 20 % unless its operators changed it; set",
+        "  `PASSERELLE_SEUIL_QUARANTAINE` (e.g. `0.1`) to judge with theirs.",
+        "- Exit code **0**: every file would be applied whole; **3**: a line would be",
+        "  quarantined or a file rejected; **2**: bad usage (a name that is no inbound flow",
+        "  of this contract, a missing file).",
+        "",
+    ]
+
+
 def readme_markdown() -> str:
     """The human-readable contract for the partner systems' teams (`docs/contrat/README.md`)."""
     lines = [
@@ -146,6 +215,7 @@ def readme_markdown() -> str:
         "- Cross-field rules checked on GIDE_STATUTS: `motif` is required for RADIE and",
         "  CESSATION and empty for INSCRIT; `duree_radiation_jours` is given for RADIE only.",
         "",
+        *_verifier_avant_envoi(),
     ]
     for f in FLUX:
         r = resource(f)

@@ -3,7 +3,7 @@
 The file is set aside untouched (var/rejets/), none of its rows is applied, the night is
 incomplete (nothing emitted, exit 3) and its report carries a BLOQUANT FICHIER_REJETE.
 Guards: the sha256 check at landing (`ingestion._atterrir_fichier`) and the row count at
-validation (`ingestion._lire_et_trier`); the night's completeness (`completude.evaluer`).
+validation (`schemas.verdict.juger_contenu`); the night's completeness (`completude.evaluer`).
 
 A truncated transfer is the usual cause of a checksum mismatch: when the sender then
 delivers the whole file with the same `.ok`, it is a new version and is applied (a bug

@@ -5,7 +5,7 @@ whole rather than applied in part, its reasons are kept for the sender (field an
 value), the night is incomplete (nothing emitted) and the report carries a BLOQUANT
 FICHIER_REJETE. The threshold is a setting: at 50 % (PASSERELLE_SEUIL_QUARANTAINE) the same
 file is applied but for its two bad rows.
-Guard: the share check in `ingestion._valider_version` (`Reglages.seuil_quarantaine`).
+Guard: the share check in `schemas.verdict.juger_contenu` (`Reglages.seuil_quarantaine`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 from dagster._serdes import serialize_value
 
-from pipelines import ingestion
+from schemas import verdict
 from schemas.contract import Flux
 from schemas.dialect import Lecture
 from tests.fiabilite import environnement, executer, nuit_simple
@@ -34,7 +34,7 @@ def test_exception_de_bibliotheque_sans_valeur_dans_les_journaux_ni_dans_dagster
     inbox, home = tmp_path / "inbox", tmp_path / "var"
     nuit_simple(inbox, NUIT)
     messages_d_origine: list[str] = []
-    trier = ingestion.trier
+    trier = verdict.trier  # the night's judging (schemas.verdict), called by ingestion
 
     def trier_qui_casse(lecture: Lecture, flux: Flux):
         if flux.nom == "GIDE_DEMANDEURS":
@@ -45,7 +45,7 @@ def test_exception_de_bibliotheque_sans_valeur_dans_les_journaux_ni_dans_dagster
                 raise
         return trier(lecture, flux)
 
-    monkeypatch.setattr(ingestion, "trier", trier_qui_casse)
+    monkeypatch.setattr(verdict, "trier", trier_qui_casse)
     dagster_home = tmp_path / "dagster_home"
 
     nuit = executer(home, "--date", NUIT.isoformat(), inbox=inbox, dagster_home=dagster_home)
