@@ -27,6 +27,8 @@ PREMIERE_NUIT = dt.date(2014, 12, 1)
 NUIT_ORDINAIRE = dt.date(2014, 12, 2)
 DEBUT_HISTORIQUE = dt.date(2010, 1, 4)
 SEED = 2010
+JOUR_STOCKS = "mardi"  # NUIT_ORDINAIRE's weekday
+TAUX_DIVERGENCE = 0.01
 # The project's code a loaded database depends on.
 PAQUETS = ("connectors", "pipelines", "rules", "schemas", "reporting")
 # Folders of a working area whose files are written once and replaced by renames only.
@@ -42,6 +44,16 @@ class Jeu:
     @property
     def inbox(self) -> Path:
         return self.dossier / "inbox"
+
+    def inbox_sans_stocks(self) -> Path:
+        """The same files without the stock files (hard links), for the side-by-side night."""
+        dossier = self.dossier / "inbox-sans-stocks"
+        if not dossier.is_dir():
+            dossier.mkdir(mode=0o700)
+            for f in self.inbox.iterdir():
+                if "_STOCK_" not in f.name:
+                    os.link(f, dossier / f.name)
+        return dossier
 
 
 def _empreinte_code(paquets: tuple[str, ...]) -> str:
@@ -70,6 +82,7 @@ def jeu(racine: Path, echelle: float, historique: dt.date = DEBUT_HISTORIQUE) ->
         "historique": historique.isoformat(),
         "nuits": f"{PREMIERE_NUIT}..{NUIT_ORDINAIRE}",
         "seed": str(SEED),
+        "stocks": f"{JOUR_STOCKS}, {TAUX_DIVERGENCE}",
         "generateur": _empreinte_code(("fixtures",)),
     }
     if not _a_jour(dossier, cle):
@@ -90,6 +103,11 @@ def jeu(racine: Path, echelle: float, historique: dt.date = DEBUT_HISTORIQUE) ->
                 historique.isoformat(),
                 "--seed",
                 str(SEED),
+                # the three stocks on the ordinary night (a Tuesday), 1 % of rows diverging
+                "--stocks",
+                JOUR_STOCKS,
+                "--taux-divergence",
+                str(TAUX_DIVERGENCE),
                 "--out",
                 str(dossier),
             )
@@ -134,9 +152,11 @@ def nouvelle_zone(dossier: Path) -> Zone:
     return zone
 
 
-def commande_nuit(jeu_: Jeu, nuit: dt.date) -> list[str]:
+def commande_nuit(jeu_: Jeu, nuit: dt.date, stocks: bool = False) -> list[str]:
+    """`passerelle run` of the night; the stock files only when asked (`stocks`)."""
+    inbox = jeu_.inbox if stocks else jeu_.inbox_sans_stocks()
     return module(
-        "pipelines.cli", "run", "--date", nuit.isoformat(), "--inbox", str(jeu_.inbox), "--quiet"
+        "pipelines.cli", "run", "--date", nuit.isoformat(), "--inbox", str(inbox), "--quiet"
     )
 
 

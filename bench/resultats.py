@@ -32,6 +32,12 @@ CIBLE_NUIT_GIO = 4.0
 CIBLE_RECALCUL_S = 60.0
 CIBLE_VALIDATION = 2.5
 CIBLE_ECHELLE = 2.3
+# The stock reconciliation (issue 12): what a night carrying the three stocks may add.
+CIBLE_STOCKS_S = 5.0
+CIBLE_STOCKS_GIO = 0.5
+DEBUT_STOCKS = "<!-- bench:stocks:debut (written by `make bench`, do not edit by hand) -->"
+FIN_STOCKS = "<!-- bench:stocks:fin -->"
+ETAPE_RAPPROCHEMENT = "cotraitance__rapprochement"
 
 
 @dataclass
@@ -46,6 +52,10 @@ class Echelle:
     scans: list[Mesure] = field(default_factory=list)
     validation: dict[str, object] = field(default_factory=dict)
     validation_mesure: Mesure | None = None
+    # The same ordinary night with the three stocks, and its nights without, side by side.
+    nuits_stocks: list[Mesure] = field(default_factory=list)
+    nuits_sans_stocks: list[Mesure] = field(default_factory=list)
+    etapes_stocks: list[dict[str, float]] = field(default_factory=list)
 
     def mediane(self, nom: str) -> float:
         return statistics.median(m.secondes for m in getattr(self, nom))
@@ -235,6 +245,66 @@ def markdown(r: Resultats) -> str:
         lignes += [*_etapes(plus_grande), ""]
     lignes += [*_cibles(r), "", FIN]
     return "\n".join(lignes) + "\n"
+
+
+def markdown_stocks(r: Resultats) -> str:
+    """The night with the three stocks against the same night without them (issue 12)."""
+    lignes = [
+        DEBUT_STOCKS,
+        "",
+        f"Measured {r.debut:%Y-%m-%d %H:%M %Z}"
+        + (" in quick mode (not the reference figures)" if r.rapide else "")
+        + ": the ordinary night `passerelle run --date 2014-12-02` through Dagster, once with "
+        "the three stocks dated that night (`fixtures.generate --stocks mardi "
+        "--taux-divergence 0.01`: GIDE and P3 list their open episodes, DUDE every episode, "
+        "1 % of rows diverging) and once with the same files without them, alternately, each "
+        "from a fresh copy of the initial load snapshot; medians, peak resident memory.",
+        "",
+        "| scale | night without stocks: wall (s), peak (GiB) | with stocks: wall (s), peak (GiB) "
+        "| added: s, GiB | `rapprochement` step (s) |",
+        "|---|---|---|---|---|",
+    ]
+    mesurees = [e for e in r.echelles if e.nuits_stocks]
+    for e in mesurees:
+        ajout_s = e.mediane("nuits_stocks") - e.mediane("nuits_sans_stocks")
+        ajout_gio = e.pic("nuits_stocks") - e.pic("nuits_sans_stocks")
+        etape = statistics.median(x.get(ETAPE_RAPPROCHEMENT, 0.0) for x in e.etapes_stocks or [{}])
+        lignes.append(
+            f"| {e.echelle:g} | {e.mediane('nuits_sans_stocks'):.1f}, "
+            f"{e.pic('nuits_sans_stocks'):.2f} | {e.mediane('nuits_stocks'):.1f}, "
+            f"{e.pic('nuits_stocks'):.2f} | {ajout_s:+.1f}, {ajout_gio:+.2f} | {etape:.1f} |"
+        )
+    nationale = next((e for e in mesurees if e.echelle == 1.0), None)
+    lignes.append("")
+    if nationale is None:
+        lignes.append("Target (at most 5 s and 0.5 GiB more at scale 1.0): not evaluated.")
+    else:
+        ajout_s = nationale.mediane("nuits_stocks") - nationale.mediane("nuits_sans_stocks")
+        ajout_gio = nationale.pic("nuits_stocks") - nationale.pic("nuits_sans_stocks")
+        lignes += [
+            "- reconciliation adds at most 5 s: " + _cible(ajout_s, CIBLE_STOCKS_S, " s"),
+            "- reconciliation adds at most 0.5 GiB: " + _cible(ajout_gio, CIBLE_STOCKS_GIO, " GiB"),
+        ]
+    return "\n".join([*lignes, "", FIN_STOCKS]) + "\n"
+
+
+def _remplacer(chemin: Path, bloc: str, debut: str, fin: str) -> None:
+    """Replace the block between `debut` and `fin` (or append it)."""
+    if chemin.is_file():
+        texte = chemin.read_text(encoding="utf-8")
+        motif = re.compile(re.escape(debut) + r".*?" + re.escape(fin) + r"\n?", re.S)
+        if motif.search(texte):
+            chemin.write_text(motif.sub(lambda _: bloc, texte), encoding="utf-8")
+            return
+        chemin.write_text(texte.rstrip("\n") + "\n\n" + bloc, encoding="utf-8")
+        return
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    chemin.write_text("# Benchmark results\n\n" + bloc, encoding="utf-8")
+
+
+def ecrire_stocks(chemin: Path, r: Resultats) -> None:
+    """Replace the stock figures between their markers."""
+    _remplacer(chemin, markdown_stocks(r), DEBUT_STOCKS, FIN_STOCKS)
 
 
 def ecrire(chemin: Path, r: Resultats) -> None:

@@ -9,7 +9,9 @@ five years of history run once and kept as a snapshot, then, each in a fresh pro
 from a fresh copy of that snapshot: an ordinary night end to end through Dagster, the full
 recomputation of the state from the history and a bare scan of that history, and the
 validator against a bare `polars.read_csv` of the initial load's files. Then the SFTP
-throughput against OpenSSH (bench/sftp.py). The figures go between the markers of
+throughput against OpenSSH (bench/sftp.py), and, at the largest scale, the ordinary night
+with the three stocks it carries against the same night without them (`--stocks-seulement`
+measures only that). The figures go between the markers of
 bench/results.md (see bench/resultats.py); quick mode writes bench/data/results-quick.md.
 
 Long (about an hour at full size): not part of `make test`; tests/test_bench.py runs the
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from bench import donnees
 from bench.processus import RACINE, EchecMesure, Mesure, mesurer, module
-from bench.resultats import Echelle, Resultats, ecrire
+from bench.resultats import Echelle, Resultats, ecrire, ecrire_stocks
 
 ECHELLES = (0.25, 0.5, 1.0)
 ECHELLES_RAPIDES = (0.01,)
@@ -39,8 +41,10 @@ def _json(m: Mesure) -> dict[str, object]:
     return json.loads(m.sortie.strip().splitlines()[-1])
 
 
-def _nuit(jeu: donnees.Jeu, zone: donnees.Zone) -> tuple[Mesure, dict[str, float]]:
-    m = mesurer(donnees.commande_nuit(jeu, donnees.NUIT_ORDINAIRE), zone.env())
+def _nuit(
+    jeu: donnees.Jeu, zone: donnees.Zone, stocks: bool = False
+) -> tuple[Mesure, dict[str, float]]:
+    m = mesurer(donnees.commande_nuit(jeu, donnees.NUIT_ORDINAIRE, stocks), zone.env())
     etapes = _json(mesurer(module("bench.mesures", "etapes"), zone.env()))
     return m, dict(etapes["etapes"])  # type: ignore[call-overload]
 
@@ -94,6 +98,26 @@ def mesurer_echelle(racine: Path, echelle: float, repetitions: int, historique: 
     return r
 
 
+def mesurer_stocks(racine: Path, e: Echelle, repetitions: int, historique: dt.date) -> None:
+    """The ordinary night with and without the three stocks, alternately, into `e`."""
+    jeu = donnees.jeu(racine, e.echelle, historique)
+    chargement = donnees.charger(racine, jeu)
+    travail = jeu.dossier.parent / "travail-stocks"
+    for i in range(repetitions):
+        for stocks in (False, True):
+            zone = donnees.restaurer(chargement.zone, travail)
+            m, etapes = _nuit(jeu, zone, stocks)
+            (e.nuits_stocks if stocks else e.nuits_sans_stocks).append(m)
+            if stocks:
+                e.etapes_stocks.append(etapes)
+            print(
+                f"  nuit {'avec' if stocks else 'sans'} stocks {i + 1}/{repetitions} : "
+                f"{m.secondes:.1f} s, {m.pic_gio:.2f} Gio",
+                flush=True,
+            )
+    shutil.rmtree(travail, ignore_errors=True)
+
+
 def _sftp(r: Resultats, taille_mo: int, repetitions: int) -> None:
     try:
         from bench.sftp import mesurer as mesurer_sftp
@@ -124,6 +148,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sftp-taille-mo", type=int)
     p.add_argument("--sftp-repetitions", type=int)
     p.add_argument("--sans-sftp", action="store_true")
+    p.add_argument(
+        "--stocks-seulement",
+        action="store_true",
+        help="seulement la nuit avec et sans stocks (n'écrit que ces chiffres)",
+    )
     return p
 
 
@@ -140,8 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     args.donnees.mkdir(parents=True, exist_ok=True, mode=0o700)
     r = Resultats(echelles=[], repetitions=repetitions, rapide=rapide)
     try:
+        if args.stocks_seulement:
+            for echelle in echelles:
+                print(f"échelle {echelle:g} : stocks", flush=True)
+                e = Echelle(echelle)
+                mesurer_stocks(args.donnees, e, repetitions, historique)
+                r.echelles.append(e)
+            ecrire_stocks(sortie, r)
+            print(f"résultats : {sortie}")
+            return 0
         for echelle in echelles:
             r.echelles.append(mesurer_echelle(args.donnees, echelle, repetitions, historique))
+        # the stock reconciliation's cost, at the largest scale only (two nights a repetition)
+        mesurer_stocks(args.donnees, r.echelles[-1], repetitions, historique)
     except EchecMesure as exc:
         print(f"bench : {exc}", file=sys.stderr)
         return 1
@@ -154,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             args.sftp_repetitions or (1 if rapide else 5),
         )
     ecrire(sortie, r)
+    ecrire_stocks(sortie, r)
     print(f"résultats : {sortie}")
     return 0
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench import run
 from bench.processus import Mesure
-from bench.resultats import DEBUT, FIN, Echelle, Resultats, ecrire
+from bench.resultats import DEBUT, DEBUT_STOCKS, FIN, FIN_STOCKS, Echelle, Resultats, ecrire
 
 
 @pytest.mark.sftp
@@ -43,6 +43,14 @@ def test_quick_bench_measures_every_figure_on_a_tiny_scale(tmp_path: Path):
     assert re.fullmatch(r"[0-9.]+x \([0-9.]+ s\)", cellules[7])  # validation / read_csv
     assert "SftpDropZone / OpenSSH sftp = " in texte
     assert "1. `" in texte  # the most expensive steps of the night, from Dagster
+    # the same night with and without the three stocks (issue 12), side by side
+    assert DEBUT_STOCKS in texte and FIN_STOCKS in texte
+    stocks = next(
+        li for li in texte[texte.index(DEBUT_STOCKS) :].splitlines() if li.startswith("| 0.003 |")
+    )
+    sans, avec, ajout, etape = (c.strip() for c in stocks.strip("|").split("|")[1:])
+    assert re.fullmatch(r"[0-9.]+, [0-9.]+", sans) and re.fullmatch(r"[0-9.]+, [0-9.]+", avec)
+    assert re.fullmatch(r"[+-][0-9.]+, [+-][0-9.]+", ajout) and float(etape) > 0
 
 
 def _mesure(secondes: float) -> Mesure:

@@ -59,7 +59,7 @@ def synthese_markdown(rapproches: list[Rapprochement]) -> str:
     if not rapproches:
         return "Aucun stock reçu à cette date : rien à rapprocher."
     lignes = [
-        "| système | stock | divergences | taux de concordance |",
+        "| système | stock | nombre de divergences | taux de concordance |",
         "|---|---|---|---|",
     ]
     for x in rapproches:
