@@ -309,14 +309,4 @@ def ecrire_stocks(chemin: Path, r: Resultats) -> None:
 
 def ecrire(chemin: Path, r: Resultats) -> None:
     """Replace the figures between the markers (or write a new file with them)."""
-    bloc = markdown(r)
-    if chemin.is_file():
-        texte = chemin.read_text(encoding="utf-8")
-        motif = re.compile(re.escape(DEBUT) + r".*?" + re.escape(FIN) + r"\n?", re.S)
-        if motif.search(texte):
-            chemin.write_text(motif.sub(lambda _: bloc, texte), encoding="utf-8")
-            return
-        chemin.write_text(texte.rstrip("\n") + "\n\n" + bloc, encoding="utf-8")
-        return
-    chemin.parent.mkdir(parents=True, exist_ok=True)
-    chemin.write_text("# Benchmark results\n\n" + bloc, encoding="utf-8")
+    _remplacer(chemin, markdown(r), DEBUT, FIN)
