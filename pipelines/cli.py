@@ -283,7 +283,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_ERREUR
     resultat = etat_nuit.calculer(db, args.date, reglages.cache_historique)
     rapproches = rapprochement.du_jour(
-        db, resultat, reglages.delai_stock_jours, reglages.cache_historique
+        db,
+        resultat,
+        reglages.delai_stock_jours,
+        reglages.cache_historique,
+        reglages.cache_instantanes,
     )
     produit = rapport.produire(
         db,

@@ -16,7 +16,9 @@ The rules are `rules.rapprochement`; this module only gathers their inputs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 
 import schemas
 from connectors.database import Database
+from connectors.dropzone import ecrire_atomique, ensure_private_dir
 from connectors.tables import APPLIQUE, fichiers, quarantaine_contenu
 from pipelines import emission, envois, etat_nuit
 from pipelines.emission import SNAPSHOTS
@@ -37,6 +40,8 @@ from rules.rapprochement import CLE, DIVERGENCES_DATEES, STOCKS
 SYSTEMES = tuple(STOCKS)
 
 SCHEMA_DIVERGENCES = DIVERGENCES_DATEES
+CLE_METADONNEES = "passerelle_versions"
+INSTANTANES_GARDES = 8  # nights of DUDE_IN_ETATS kept (délai is at most a few days)
 
 EtatAu = Callable[[dt.date], ResultatEtat]
 """The state on a night: `pipelines.etat_nuit.calculer` bound to a database and cache."""
@@ -102,6 +107,35 @@ def _instantane(etat: ResultatEtat) -> pl.LazyFrame:
     return etat.etat.episodes.lazy().select(schemas.flux("DUDE_IN_ETATS").colonnes)
 
 
+def garder_instantane(dossier: Path, du_soir: ResultatEtat) -> None:
+    """Keep night D's snapshot (`<dossier>/<D>.parquet`, private), signed with the applied
+    versions it was computed from, so that a later stock of DUDE reads it instead of
+    computing the state of that night again; the oldest beyond INSTANTANES_GARDES go."""
+    tampon = io.BytesIO()
+    _instantane(du_soir).collect().write_parquet(
+        tampon, compression="lz4", metadata={CLE_METADONNEES: du_soir.versions}
+    )
+    ensure_private_dir(dossier)
+    with contextlib.suppress(OSError):  # a copy that cannot be kept only costs time
+        ecrire_atomique(dossier / f"{du_soir.etat.jour.isoformat()}.parquet", tampon.getvalue())
+        for ancien in sorted(dossier.glob("*.parquet"), reverse=True)[INSTANTANES_GARDES:]:
+            ancien.unlink(missing_ok=True)
+
+
+def instantane_envoye(
+    db: Database, nuit: dt.date, etat_au: EtatAu, dossier: Path | None
+) -> pl.LazyFrame:
+    """The DUDE_IN_ETATS snapshot of that night: the kept copy while the applied versions
+    dated ≤ that night are still those it was computed from, else computed again."""
+    chemin = dossier / f"{nuit.isoformat()}.parquet" if dossier is not None else None
+    if chemin is not None and chemin.is_file():
+        with contextlib.suppress(OSError, KeyError, pl.exceptions.PolarsError):
+            signe = pl.read_parquet_metadata(chemin)[CLE_METADONNEES]
+            if signe == etat_nuit.signature(db, nuit):
+                return pl.read_parquet(chemin).lazy()
+    return _instantane(etat_au(nuit))
+
+
 @dataclass(frozen=True)
 class Comparaison:
     divergences: pl.DataFrame  # rules.rapprochement.DIVERGENCES
@@ -110,7 +144,14 @@ class Comparaison:
     envoye: dict[str, pl.LazyFrame]  # the content sent by the nights ≤ S − délai
 
 
-def _comparer(db: Database, systeme: str, stock: Stock, delai: int, etat_au: EtatAu) -> Comparaison:
+def _comparer(
+    db: Database,
+    systeme: str,
+    stock: Stock,
+    delai: int,
+    etat_au: EtatAu,
+    instantanes: Path | None = None,
+) -> Comparaison:
     """R2, R3 and R6 for one stock (divergences without date_debut)."""
     s = stock.date
     charge = s - dt.timedelta(days=delai)
@@ -134,7 +175,7 @@ def _comparer(db: Database, systeme: str, stock: Stock, delai: int, etat_au: Eta
     else:
         emise = envois.derniere_nuit_emise(db, charge)
         instantane = (
-            _instantane(etat_au(emise))
+            instantane_envoye(db, emise, etat_au, instantanes)
             if emise is not None
             else pl.LazyFrame(schema=schemas.flux("DUDE_IN_ETATS").types_polars)
         )
@@ -143,7 +184,7 @@ def _comparer(db: Database, systeme: str, stock: Stock, delai: int, etat_au: Eta
         derniere = envois.derniere_nuit_emise(db, veille)
         if derniere is not None and derniere > charge:
             # a later snapshot sent before S: its rows that differ are in transit
-            transit["DUDE_IN_ETATS"] = _instantane(etat_au(derniere)).join(
+            transit["DUDE_IN_ETATS"] = instantane_envoye(db, derniere, etat_au, instantanes).join(
                 instantane, on=list(instantane.collect_schema()), how="anti", nulls_equal=True
             )
     en_transit = r.r2_en_transit(systeme, transit, episodes, alertes)
@@ -212,13 +253,14 @@ def _date_debut(
     stocks: list[Stock],
     delai: int,
     etat_au: EtatAu,
+    instantanes: Path | None = None,
 ) -> pl.DataFrame:
     """`date_debut` of each divergence of the newest of `stocks`: the date of the first of
     the consecutive stocks that show it."""
     suivies = _identite(divergences)
     debut = divergences.with_columns(pl.lit(stocks[0].date).alias("date_debut"))
     for plus_ancien in stocks[1:]:
-        anciennes = _comparer(db, systeme, plus_ancien, delai, etat_au).divergences
+        anciennes = _comparer(db, systeme, plus_ancien, delai, etat_au, instantanes).divergences
         suivies = suivies.filter(suivies.is_in(_identite(anciennes).implode()))
         if suivies.is_empty():
             break
@@ -246,7 +288,13 @@ def _memorise(etat_au: EtatAu, taille: int = 3) -> EtatAu:
     return au
 
 
-def rapprocher(db: Database, nuit: dt.date, delai: int, etat_au: EtatAu) -> list[Rapprochement]:
+def rapprocher(
+    db: Database,
+    nuit: dt.date,
+    delai: int,
+    etat_au: EtatAu,
+    instantanes: Path | None = None,
+) -> list[Rapprochement]:
     """Every system's latest stock as of night D, compared; systems without a stock are
     absent. `etat_au` gives the state on a night (for night D, the night's own)."""
     etat_au = _memorise(etat_au)
@@ -256,7 +304,7 @@ def rapprocher(db: Database, nuit: dt.date, delai: int, etat_au: EtatAu) -> list
         if not stocks:
             continue
         debut = time.perf_counter()
-        comparaison = _comparer(db, systeme, stocks[0], delai, etat_au)
+        comparaison = _comparer(db, systeme, stocks[0], delai, etat_au, instantanes)
         renvois = _renvois(db, systeme, stocks[0], comparaison, nuit)
         avec_debut = _date_debut(
             db,
@@ -265,6 +313,7 @@ def rapprocher(db: Database, nuit: dt.date, delai: int, etat_au: EtatAu) -> list
             stocks,
             delai,
             etat_au,
+            instantanes,
         )
         resultats.append(
             Rapprochement(
@@ -308,11 +357,16 @@ _DERNIER: dict[tuple[str, dt.date, int, str], list[Rapprochement]] = {}
 
 
 def du_jour(
-    db: Database, du_soir: ResultatEtat, delai: int, cache: Path | None = None
+    db: Database,
+    du_soir: ResultatEtat,
+    delai: int,
+    cache: Path | None = None,
+    instantanes: Path | None = None,
 ) -> list[Rapprochement]:
     """`rapprocher` for the night of `du_soir` (the state of night D), the other states
-    computed from the database (through the history's copy in `cache`); reused in this
-    process while the night's applied versions stay those of `du_soir`."""
+    computed from the database (through the history's copy in `cache`, and DUDE's snapshots
+    kept in `instantanes`, where night D's is kept too); reused in this process while the
+    night's applied versions stay those of `du_soir`."""
     nuit = du_soir.etat.jour
     cle = (db.description, nuit, delai, du_soir.versions)
     if cle not in _DERNIER:
@@ -321,7 +375,9 @@ def du_jour(
         def etat_au(jour: dt.date) -> ResultatEtat:
             return du_soir if jour == nuit else etat_nuit.calculer(db, jour, cache)
 
-        _DERNIER[cle] = rapprocher(db, nuit, delai, etat_au)
+        _DERNIER[cle] = rapprocher(db, nuit, delai, etat_au, instantanes)
+        if instantanes is not None:
+            garder_instantane(instantanes, du_soir)
     return _DERNIER[cle]
 
 

@@ -73,6 +73,11 @@ class Reglages:
         """The columnar copy of what earlier nights sent (`pipelines.cache_emissions`)."""
         return self.home / "cache" / "emissions"
 
+    @property
+    def cache_instantanes(self) -> Path:
+        """The DUDE_IN_ETATS snapshots of the last nights (`pipelines.rapprochement`)."""
+        return self.home / "cache" / "instantanes"
+
     @staticmethod
     def depuis_env(env: dict[str, str] | None = None) -> Reglages:
         env = dict(os.environ if env is None else env)

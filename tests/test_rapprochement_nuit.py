@@ -184,6 +184,33 @@ def test_r6_the_report_has_a_rapprochement_section_and_sheet(quatre_nuits: Path)
     assert "Rapprochement des stocks" in classeur
 
 
+def test_r2_dude_reads_the_snapshot_kept_by_the_night_that_sent_it(
+    quatre_nuits: Path, tmp_path: Path
+):
+    from connectors.database import Database
+    from pipelines import etat_nuit
+    from pipelines.rapprochement import instantane_envoye
+
+    dossier = quatre_nuits / "cache" / "instantanes"  # the runs' PASSERELLE_HOME/cache
+    garde = dossier / f"{N1.isoformat()}.parquet"
+    assert garde.is_file() and garde.stat().st_mode & 0o077 == 0
+    db = Database(f"sqlite:///{quatre_nuits / 'passerelle.db'}")
+
+    def interdit(jour: dt.date) -> etat_nuit.ResultatEtat:
+        raise AssertionError(f"état du {jour} recalculé")
+
+    lu = instantane_envoye(db, N1, interdit, dossier).collect()
+    recalcule = etat_nuit.calculer(db, N1).etat.episodes.select(lu.columns)
+    assert lu.equals(recalcule)
+    # a copy whose versions are no longer those applied is not used
+    autre = pl.read_parquet(garde)
+    autre.write_parquet(
+        dossier / f"{N2.isoformat()}.parquet", metadata={"passerelle_versions": "x"}
+    )
+    with pytest.raises(AssertionError, match="recalculé"):
+        instantane_envoye(db, N2, interdit, dossier)
+
+
 def _lignes(home: Path, dossier: str, flux: str, nuit: dt.date) -> list[str]:
     f = schemas.flux(flux)
     data = (home / "outbox" / dossier / f.nom_fichier(nuit)).read_bytes()

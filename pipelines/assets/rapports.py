@@ -79,7 +79,11 @@ def rapport_de_nuit(
     etat = etat_de_la_nuit(passerelle, nuit)
     reglages = passerelle.reglages()
     rapproches = rapprochement.du_jour(
-        passerelle.database(), etat, reglages.delai_stock_jours, reglages.cache_historique
+        passerelle.database(),
+        etat,
+        reglages.delai_stock_jours,
+        reglages.cache_historique,
+        reglages.cache_instantanes,
     )
     cle = rapport.cle_pseudonymisation() if passerelle.pseudonymiser else None
     produit = rapport.produire(

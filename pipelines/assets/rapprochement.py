@@ -112,6 +112,7 @@ def rapprochement_des_stocks(
         etat_de_la_nuit(passerelle, nuit),
         reglages.delai_stock_jours,
         reglages.cache_historique,
+        reglages.cache_instantanes,
     )
     divergences = rapprochement.divergences(rapproches)
     for x in rapproches:

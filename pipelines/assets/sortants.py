@@ -80,7 +80,11 @@ def _sortant(flux: Flux) -> dg.AssetsDefinition:
         etat = etat_de_la_nuit(passerelle, nuit)
         reglages = passerelle.reglages()
         rapproches = rapprochement.du_jour(
-            db, etat, reglages.delai_stock_jours, reglages.cache_historique
+            db,
+            etat,
+            reglages.delai_stock_jours,
+            reglages.cache_historique,
+            reglages.cache_instantanes,
         )
         resultat = emission.emettre(
             db,
