@@ -10,6 +10,7 @@ the files dated ≤ that night, the state being a pure function of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import polars as pl
 import sqlalchemy as sa
@@ -61,13 +62,12 @@ def contenu_envoye(
     return _typees(dernieres, schemas.flux(flux))
 
 
-def contenus_envoyes(db: Database, jusqu_au: dt.date) -> dict[str, pl.LazyFrame]:
-    """`contenu_envoye` of every flow the expected views read, except the snapshots."""
-    return {
-        nom: contenu_envoye(db, nom, jusqu_au).lazy()
-        for nom in FLUX_ENVOYES
-        if nom not in SNAPSHOTS
-    }
+def contenus_envoyes(
+    db: Database, jusqu_au: dt.date, flux: Iterable[str] = FLUX_ENVOYES
+) -> dict[str, pl.LazyFrame]:
+    """`contenu_envoye` of each of those flows (by default every flow the expected views
+    read), except the snapshots."""
+    return {nom: contenu_envoye(db, nom, jusqu_au).lazy() for nom in flux if nom not in SNAPSHOTS}
 
 
 def derniere_nuit_emise(db: Database, jusqu_au: dt.date) -> dt.date | None:

@@ -161,7 +161,7 @@ def _comparer(
     sur_s = etat_au(s)
     etat = sur_s.etat
     episodes, alertes = etat.episodes.lazy(), etat.alertes.lazy()
-    envoye = envois.contenus_envoyes(db, charge)
+    envoye = envois.contenus_envoyes(db, charge, r.FLUX_DU_SYSTEME[systeme])
     transit: dict[str, pl.LazyFrame] = {
         nom: envois.contenu_envoye(db, nom, veille, apres=charge).lazy()
         for nom in r.FLUX_DU_SYSTEME[systeme]
