@@ -39,7 +39,6 @@ from rules.rapprochement import CLE, DIVERGENCES_DATEES, STOCKS
 
 SYSTEMES = tuple(STOCKS)
 
-SCHEMA_DIVERGENCES = DIVERGENCES_DATEES
 CLE_METADONNEES = "passerelle_versions"
 INSTANTANES_GARDES = 8  # nights of DUDE_IN_ETATS kept (délai is at most a few days)
 
@@ -54,7 +53,7 @@ class Rapprochement:
     systeme: str
     fichier: str  # the stock file compared
     date_stock: dt.date
-    divergences: pl.DataFrame  # SCHEMA_DIVERGENCES, sorted by code then key
+    divergences: pl.DataFrame  # DIVERGENCES_DATEES, sorted by code then key
     concordance: pl.DataFrame  # rules.rapprochement.CONCORDANCE: national row, then regions
     renvois: pl.DataFrame  # rules.rapprochement.RENVOIS: R5, the records re-sent for it
     duree_s: float
@@ -323,7 +322,7 @@ def rapprocher(
                 divergences=avec_debut.with_columns(
                     pl.lit(stocks[0].nom).alias("fichier"),
                     pl.lit(stocks[0].date).alias("date_stock"),
-                ).select([pl.col(c).cast(t) for c, t in SCHEMA_DIVERGENCES.items()]),
+                ).select([pl.col(c).cast(t) for c, t in DIVERGENCES_DATEES.items()]),
                 concordance=comparaison.concordance,
                 renvois=renvois,
                 duree_s=time.perf_counter() - debut,
@@ -333,9 +332,9 @@ def rapprocher(
 
 
 def divergences(rapprochements: list[Rapprochement]) -> pl.DataFrame:
-    """Every system's divergences in one frame (SCHEMA_DIVERGENCES)."""
+    """Every system's divergences in one frame (DIVERGENCES_DATEES)."""
     return pl.concat(
-        [pl.DataFrame(schema=SCHEMA_DIVERGENCES), *(x.divergences for x in rapprochements)]
+        [pl.DataFrame(schema=DIVERGENCES_DATEES), *(x.divergences for x in rapprochements)]
     )
 
 
